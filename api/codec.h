@@ -1,0 +1,97 @@
+// Codec: DynamoDB's JSON wire format <-> the typed values of api/operations.h.
+//
+// Decoding follows DynamoDB's order of checks, each stage ending the request with its first
+// failure:
+//   1. The body must be JSON: else SerializationException with no message.
+//   2. Every member ddbx knows must have the JSON type DynamoDB's model gives it, checked in
+//      document order: else SerializationException with DynamoDB's message ("NUMBER_VALUE
+//      cannot be converted to String", "Start of structure or map found where not expected",
+//      "Unexpected field type", ...). Members ddbx does not model (unknown ones, and settings
+//      such as StreamSpecification or TableClass) are ignored, as DynamoDB ignores unknown
+//      members; JSON null is the same as an absent member.
+//   3. Table-independent constraints (required members, table name pattern and length, enums,
+//      ranges), collected in DynamoDB's member order, at most 10: ValidationException
+//      "1 validation error detected: Value null at 'tableName' failed to satisfy constraint:
+//      Member must not be null" (or "2 validation errors detected: ...; ...").
+//   4. The operation's own checks (attribute values, key schema shape, billing mode rules,
+//      ReturnValues, the 400 KB item size), each a ValidationException with DynamoDB's message.
+// Checks that need the table's schema are in api/validation.h and run in the backend.
+//
+// Features ddbx does not serve yet (secondary indexes, condition and projection expressions)
+// are decoded and type-checked, then refused with a ValidationException that says so, after
+// DynamoDB's own checks have passed.
+//
+// Encoding writes DynamoDB's JSON with members in DynamoDB's (alphabetical) order and items'
+// attributes sorted by name, so equal values always encode to equal bytes.
+//
+// Every function is pure and thread-safe (decoders use a thread-local parser).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "api/attribute_value.h"
+#include "api/error.h"
+#include "api/json_writer.h"
+#include "api/operations.h"
+
+namespace ddbx::api {
+
+// ---- Wire names of enums ----
+
+std::string_view KeyTypeName(KeyType type);                          // "HASH", "RANGE"
+std::string_view ScalarAttributeTypeName(ScalarAttributeType type);  // "S", "N", "B"
+std::string_view BillingModeName(BillingMode mode);    // "PROVISIONED", "PAY_PER_REQUEST"
+std::string_view TableStatusName(TableStatus status);  // "CREATING", "ACTIVE", ...
+std::string_view ReturnValuesName(ReturnValues rv);    // "NONE", "ALL_OLD", ...
+
+// ---- Attribute values and items ----
+
+// {"S":"x"}, {"N":"1.5"}, {"B":"<base64>"}, {"BOOL":true}, {"NULL":true}, {"M":{...}},
+// {"L":[...]}, {"SS":[...]}, {"NS":[...]}, {"BS":[...]}. Numbers in canonical form.
+void WriteAttributeValue(JsonWriter* w, const AttributeValue& value);
+// An item as a JSON object of attribute values, attributes sorted by name.
+void WriteItem(JsonWriter* w, const AttributeMap& item);
+
+// The item as a DynamoDB-JSON map, e.g. {"id":{"S":"a"},"n":{"N":"5"}}. Also the engine's
+// storage format for item values.
+std::string EncodeItemJson(const Item& item);
+void AppendItemJson(const Item& item, std::string* out);
+
+// Parses a DynamoDB-JSON map into an item, applying the same attribute value rules as the request
+// decoders (SerializationException / ValidationException with DynamoDB's messages).
+Result<Item> DecodeItemJson(std::string_view json);
+// One attribute value, e.g. {"S":"x"}.
+Result<AttributeValue> DecodeAttributeValueJson(std::string_view json);
+
+// ---- Table descriptions ----
+
+// The TableDescription object as DynamoDB returns it (AttributeDefinitions, BillingModeSummary
+// for PAY_PER_REQUEST tables, CreationDateTime, DeletionProtectionEnabled, ItemCount,
+// KeySchema, ProvisionedThroughput, TableArn, TableId, TableName, TableSizeBytes, TableStatus).
+void WriteTableDescription(JsonWriter* w, const TableDescription& table);
+
+// ---- Requests ----
+// Each returns the typed request, or the first error by the order above.
+
+Result<CreateTableRequest> DecodeCreateTable(std::string_view body);
+Result<DescribeTableRequest> DecodeDescribeTable(std::string_view body);
+Result<DeleteTableRequest> DecodeDeleteTable(std::string_view body);
+Result<ListTablesRequest> DecodeListTables(std::string_view body);
+Result<PutItemRequest> DecodePutItem(std::string_view body);
+Result<GetItemRequest> DecodeGetItem(std::string_view body);
+Result<DeleteItemRequest> DecodeDeleteItem(std::string_view body);
+
+// ---- Responses ----
+
+std::string EncodeCreateTableResponse(const TableDescription& table);    // {"TableDescription":..}
+std::string EncodeDescribeTableResponse(const TableDescription& table);  // {"Table":..}
+std::string EncodeDeleteTableResponse(const TableDescription& table);    // {"TableDescription":..}
+// {"LastEvaluatedTableName":"..","TableNames":[..]}, the first member only when set.
+std::string EncodeListTablesResponse(const ListTablesResponse& response);
+std::string EncodePutItemResponse(const PutItemResponse& response);  // {} or {"Attributes":..}
+std::string EncodeGetItemResponse(const GetItemResponse& response);  // {} or {"Item":..}
+std::string EncodeDeleteItemResponse(
+    const DeleteItemResponse& response);  // {} or {"Attributes":..}
+
+}  // namespace ddbx::api

@@ -1,0 +1,49 @@
+// Backend: where ddbx sends what it does not answer itself (the bundled engine, an upstream
+// DynamoDB-compatible endpoint, or a cache layer wrapping either).
+//
+// Every call is asynchronous: it returns at once, and `done` runs later, exactly once, through
+// `executor` (the caller's event loop), never inside the call itself. A Backend is shared by all
+// worker threads: every method may be called from any thread at any time. The caller keeps
+// `executor` alive until `done` has run. Failures arrive as api::Error values with DynamoDB's
+// error type and message (ResourceNotFoundException for a missing table, ValidationException
+// for a key that does not match the schema, InternalServerError for storage failures).
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "api/error.h"
+#include "api/executor.h"
+#include "api/operations.h"
+
+namespace ddbx::backend {
+
+template <class T>
+using Callback = std::function<void(api::Result<T>)>;
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Control plane.
+  virtual void CreateTable(api::CreateTableRequest request, api::Executor* executor,
+                           Callback<api::TableDescription> done) = 0;
+  virtual void DescribeTable(api::DescribeTableRequest request, api::Executor* executor,
+                             Callback<api::TableDescription> done) = 0;
+  virtual void ListTables(api::ListTablesRequest request, api::Executor* executor,
+                          Callback<api::ListTablesResponse> done) = 0;
+  virtual void DeleteTable(api::DeleteTableRequest request, api::Executor* executor,
+                           Callback<api::TableDescription> done) = 0;
+
+  // Data plane.
+  virtual void PutItem(api::PutItemRequest request, api::Executor* executor,
+                       Callback<api::PutItemResponse> done) = 0;
+  virtual void GetItem(api::GetItemRequest request, api::Executor* executor,
+                       Callback<api::GetItemResponse> done) = 0;
+  virtual void DeleteItem(api::DeleteItemRequest request, api::Executor* executor,
+                          Callback<api::DeleteItemResponse> done) = 0;
+};
+
+using BackendPtr = std::unique_ptr<Backend>;
+
+}  // namespace ddbx::backend

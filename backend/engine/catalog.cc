@@ -1,0 +1,255 @@
+#include "backend/engine/catalog.h"
+
+#include <bit>
+#include <mutex>
+
+namespace ddbx::backend::engine {
+
+namespace {
+
+// Record format version 1. Fields in order (docs/storage-format.md, "Catalog records"):
+// version byte, id (u32 BE), name, arn, uuid, attribute definitions, key schema, creation time,
+// billing mode, last switch to PAY_PER_REQUEST, read and write capacity, last increase and last
+// decrease of capacity, decreases today, deletion protection, tags. Strings are varint length +
+// bytes; doubles are their IEEE-754 bits as u64 BE; small enums are one byte.
+constexpr char kRecordVersion = 0x01;
+
+void AppendString(std::string_view s, std::string* out) {
+  AppendVarint64(s.size(), out);
+  out->append(s);
+}
+
+void AppendDouble(double d, std::string* out) { AppendUint64BE(std::bit_cast<uint64_t>(d), out); }
+
+// Enums are stored as fixed byte values, independent of the C++ enumerators' order.
+char AttributeTypeByte(api::ScalarAttributeType type) {
+  switch (type) {
+    case api::ScalarAttributeType::kS:
+      return 0;
+    case api::ScalarAttributeType::kN:
+      return 1;
+    case api::ScalarAttributeType::kB:
+      return 2;
+  }
+  return 0;
+}
+bool AttributeTypeFromByte(uint8_t b, api::ScalarAttributeType* out) {
+  static constexpr api::ScalarAttributeType kTypes[] = {
+      api::ScalarAttributeType::kS, api::ScalarAttributeType::kN, api::ScalarAttributeType::kB};
+  if (b >= 3) return false;
+  *out = kTypes[b];
+  return true;
+}
+char KeyTypeByte(api::KeyType type) { return type == api::KeyType::kHash ? 0 : 1; }
+bool KeyTypeFromByte(uint8_t b, api::KeyType* out) {
+  if (b >= 2) return false;
+  *out = b == 0 ? api::KeyType::kHash : api::KeyType::kRange;
+  return true;
+}
+char BillingModeByte(api::BillingMode mode) {
+  return mode == api::BillingMode::kProvisioned ? 0 : 1;
+}
+bool BillingModeFromByte(uint8_t b, api::BillingMode* out) {
+  if (b >= 2) return false;
+  *out = b == 0 ? api::BillingMode::kProvisioned : api::BillingMode::kPayPerRequest;
+  return true;
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+
+  bool Byte(uint8_t* out) {
+    if (in_.empty()) return Fail();
+    *out = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    return true;
+  }
+  bool U32(uint32_t* out) {
+    if (in_.size() < 4) return Fail();
+    *out = ReadUint32BE(in_.data());
+    in_.remove_prefix(4);
+    return true;
+  }
+  bool U64(uint64_t* out) {
+    if (in_.size() < 8) return Fail();
+    *out = ReadUint64BE(in_.data());
+    in_.remove_prefix(8);
+    return true;
+  }
+  bool Double(double* out) {
+    uint64_t bits = 0;
+    if (!U64(&bits)) return false;
+    *out = std::bit_cast<double>(bits);
+    return true;
+  }
+  bool Varint(uint64_t* out) { return ParseVarint64(&in_, out) || Fail(); }
+  bool Int64(int64_t* out) {
+    uint64_t v = 0;
+    if (!Varint(&v)) return false;
+    *out = static_cast<int64_t>(v);
+    return true;
+  }
+  bool String(std::string* out) {
+    uint64_t size = 0;
+    if (!Varint(&size) || size > in_.size()) return Fail();
+    out->assign(in_.substr(0, size));
+    in_.remove_prefix(size);
+    return true;
+  }
+  // A count of repeated elements; each takes at least one byte, which bounds it.
+  bool Count(uint64_t* out) { return Varint(out) && (*out <= in_.size() || Fail()); }
+  template <class Enum>
+  bool EnumByte(bool (*from_byte)(uint8_t, Enum*), Enum* out) {
+    uint8_t b = 0;
+    return Byte(&b) && (from_byte(b, out) || Fail());
+  }
+
+  bool ok() const { return ok_; }
+  bool done() const { return in_.empty(); }
+
+ private:
+  bool Fail() {
+    ok_ = false;
+    return false;
+  }
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+std::string EncodeTableRecord(const TableInfo& info) {
+  const api::TableDescription& d = info.description;
+  std::string out(1, kRecordVersion);
+  AppendUint32BE(info.id, &out);
+  AppendString(d.table_name, &out);
+  AppendString(d.table_arn, &out);
+  AppendString(d.table_id, &out);
+  AppendVarint64(d.attribute_definitions.size(), &out);
+  for (const auto& def : d.attribute_definitions) {
+    AppendString(def.attribute_name, &out);
+    out.push_back(AttributeTypeByte(def.attribute_type));
+  }
+  AppendVarint64(d.key_schema.size(), &out);
+  for (const auto& element : d.key_schema) {
+    AppendString(element.attribute_name, &out);
+    out.push_back(KeyTypeByte(element.key_type));
+  }
+  AppendDouble(d.creation_date_time, &out);
+  out.push_back(BillingModeByte(d.billing_mode));
+  AppendDouble(d.last_update_to_pay_per_request_date_time, &out);
+  AppendVarint64(static_cast<uint64_t>(d.provisioned_throughput.read_capacity_units), &out);
+  AppendVarint64(static_cast<uint64_t>(d.provisioned_throughput.write_capacity_units), &out);
+  AppendDouble(d.last_increase_date_time, &out);
+  AppendDouble(d.last_decrease_date_time, &out);
+  AppendVarint64(static_cast<uint64_t>(d.number_of_decreases_today), &out);
+  out.push_back(d.deletion_protection_enabled ? 1 : 0);
+  AppendVarint64(info.tags.size(), &out);
+  for (const auto& tag : info.tags) {
+    AppendString(tag.key, &out);
+    AppendString(tag.value, &out);
+  }
+  return out;
+}
+
+api::Result<TableInfo> DecodeTableRecord(std::string_view record) {
+  auto corrupt = [] { return api::Error::Internal("Internal server error: corrupt table record"); };
+  Reader r(record);
+  uint8_t version = 0;
+  if (!r.Byte(&version) || version != static_cast<uint8_t>(kRecordVersion)) return corrupt();
+
+  TableInfo info;
+  api::TableDescription& d = info.description;
+  uint64_t count = 0;
+  if (!(r.U32(&info.id) && r.String(&d.table_name) && r.String(&d.table_arn) &&
+        r.String(&d.table_id) && r.Count(&count))) {
+    return corrupt();
+  }
+  for (uint64_t i = 0; r.ok() && i < count; ++i) {
+    api::AttributeDefinition def;
+    if (r.String(&def.attribute_name) && r.EnumByte(AttributeTypeFromByte, &def.attribute_type)) {
+      d.attribute_definitions.push_back(std::move(def));
+    }
+  }
+  if (!r.ok() || !r.Count(&count)) return corrupt();
+  for (uint64_t i = 0; r.ok() && i < count; ++i) {
+    api::KeySchemaElement element;
+    if (r.String(&element.attribute_name) && r.EnumByte(KeyTypeFromByte, &element.key_type)) {
+      d.key_schema.push_back(std::move(element));
+    }
+  }
+  uint8_t protection = 0;
+  if (!(r.ok() && r.Double(&d.creation_date_time) &&
+        r.EnumByte(BillingModeFromByte, &d.billing_mode) &&
+        r.Double(&d.last_update_to_pay_per_request_date_time) &&
+        r.Int64(&d.provisioned_throughput.read_capacity_units) &&
+        r.Int64(&d.provisioned_throughput.write_capacity_units) &&
+        r.Double(&d.last_increase_date_time) && r.Double(&d.last_decrease_date_time) &&
+        r.Int64(&d.number_of_decreases_today) && r.Byte(&protection) && r.Count(&count))) {
+    return corrupt();
+  }
+  d.deletion_protection_enabled = protection != 0;
+  for (uint64_t i = 0; r.ok() && i < count; ++i) {
+    api::Tag tag;
+    if (r.String(&tag.key) && r.String(&tag.value)) info.tags.push_back(std::move(tag));
+  }
+  if (!r.ok() || !r.done()) return corrupt();
+
+  // The key schema must be usable: a HASH key first, an optional RANGE key, all defined.
+  auto defined = [&d](const std::string& name) {
+    for (const auto& def : d.attribute_definitions) {
+      if (def.attribute_name == name) return true;
+    }
+    return false;
+  };
+  if (d.key_schema.empty() || d.key_schema.size() > 2 ||
+      d.key_schema[0].key_type != api::KeyType::kHash ||
+      (d.key_schema.size() == 2 && d.key_schema[1].key_type != api::KeyType::kRange)) {
+    return corrupt();
+  }
+  for (const auto& element : d.key_schema) {
+    if (!defined(element.attribute_name)) return corrupt();
+  }
+  d.table_status = api::TableStatus::kActive;
+  return info;
+}
+
+TablePtr Catalog::Find(std::string_view name) const {
+  std::shared_lock lock(mu_);
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : it->second;
+}
+
+void Catalog::Insert(TablePtr table) {
+  std::unique_lock lock(mu_);
+  std::string name = table->description().table_name;
+  tables_.emplace(std::move(name), std::move(table));
+}
+
+void Catalog::Erase(std::string_view name) {
+  std::unique_lock lock(mu_);
+  auto it = tables_.find(name);
+  if (it != tables_.end()) tables_.erase(it);
+}
+
+size_t Catalog::size() const {
+  std::shared_lock lock(mu_);
+  return tables_.size();
+}
+
+api::ListTablesResponse Catalog::List(const std::optional<std::string>& exclusive_start,
+                                      size_t limit) const {
+  api::ListTablesResponse response;
+  std::shared_lock lock(mu_);
+  auto it = exclusive_start ? tables_.upper_bound(*exclusive_start) : tables_.begin();
+  for (; it != tables_.end() && response.table_names.size() < limit; ++it) {
+    response.table_names.push_back(it->first);
+  }
+  if (it != tables_.end() && !response.table_names.empty()) {
+    response.last_evaluated_table_name = response.table_names.back();
+  }
+  return response;
+}
+
+}  // namespace ddbx::backend::engine

@@ -1,0 +1,564 @@
+#include "backend/engine/engine.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <random>
+#include <shared_mutex>
+
+#include "api/codec.h"
+#include "api/validation.h"
+#include "backend/engine/key_codec.h"
+
+namespace ddbx::backend::engine {
+
+namespace {
+
+// ---- DynamoDB's messages ----
+// Control plane names the table; the data plane does not (as DynamoDB and dynalite answer).
+
+api::Error TableNotFound(const std::string& name) {
+  return api::Error::NotFound("Requested resource not found: Table: " + name + " not found");
+}
+
+api::Error DataPlaneTableNotFound() { return api::Error::NotFound("Requested resource not found"); }
+
+api::Error TableExists(const std::string& name) {
+  return api::Error{api::ErrorCode::kResourceInUse, "Table already exists: " + name};
+}
+
+api::Error TooManyTables(size_t limit) {
+  return api::Error{api::ErrorCode::kLimitExceeded,
+                    "Subscriber limit exceeded: There is a limit of " + std::to_string(limit) +
+                        " tables per subscriber"};
+}
+
+api::Error DeletionProtected() {
+  return api::Error::Validation(
+      "Resource cannot be deleted as it is currently protected against deletion. Disable "
+      "deletion protection first.");
+}
+
+api::Error StorageError(const rocksdb::Status& status) {
+  return api::Error::Internal("Internal server error: " + status.ToString());
+}
+
+api::Error CorruptItem() {
+  return api::Error::Internal("Internal server error: corrupt item value");
+}
+
+// ---- Counters merge operator ----
+//
+// A table's counters key holds (item count, total size) as two big-endian 64-bit integers, and
+// every item write adds a signed delta to it with WriteBatch::Merge, in the same batch as the
+// item. Writes to different keys of one table therefore never contend on the counters (each
+// merge is an append; RocksDB folds them on read and in compaction), yet the counters change
+// atomically with the items they count. Arithmetic is two's complement (unsigned wrap-around),
+// so a negative delta is a plain addition.
+class CounterMergeOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing_value,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    TableCounters base;
+    TableCounters delta;
+    if (existing_value != nullptr &&
+        !ParseCounters(std::string_view(existing_value->data(), existing_value->size()), &base)) {
+      return false;
+    }
+    if (!ParseCounters(std::string_view(value.data(), value.size()), &delta)) return false;
+    base.item_count = static_cast<int64_t>(static_cast<uint64_t>(base.item_count) +
+                                           static_cast<uint64_t>(delta.item_count));
+    base.size_bytes = static_cast<int64_t>(static_cast<uint64_t>(base.size_bytes) +
+                                           static_cast<uint64_t>(delta.size_bytes));
+    *new_value = EncodeCounters(base);
+    return true;
+  }
+
+  const char* Name() const override { return "ddbx.CounterAdd"; }
+};
+
+std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
+
+std::string NewUuidV4() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t hi = rng();
+  uint64_t lo = rng();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
+  char buf[37];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+// The key schema checks CreateTable needs before it can build a KeyShape, with DynamoDB's
+// messages, in DynamoDB's order. The request decoder normally rejects such requests first.
+api::Status CheckKeySchema(const api::CreateTableRequest& request) {
+  const auto& keys = request.key_schema;
+  const auto& defs = request.attribute_definitions;
+  if (keys.empty() || keys.size() > 2) {
+    return api::Error::Validation(
+        "Invalid KeySchema: a table has one HASH key and at most one RANGE key");
+  }
+  if (keys.size() > defs.size()) {
+    return api::Error::Validation("Invalid KeySchema: Some index key attribute have no definition");
+  }
+  auto defined = [&defs](const std::string& name) {
+    return std::any_of(defs.begin(), defs.end(),
+                       [&name](const auto& def) { return def.attribute_name == name; });
+  };
+  if (!std::all_of(keys.begin(), keys.end(),
+                   [&](const auto& key) { return defined(key.attribute_name); })) {
+    std::string key_names;
+    for (const auto& key : keys) key_names += (key_names.empty() ? "" : ", ") + key.attribute_name;
+    std::string def_names;
+    for (const auto& def : defs) def_names += (def_names.empty() ? "" : ", ") + def.attribute_name;
+    return api::Error::Validation(
+        "One or more parameter values were invalid: Some index key attributes are not defined in "
+        "AttributeDefinitions. Keys: [" +
+        key_names + "], AttributeDefinitions: [" + def_names + "]");
+  }
+  if (keys.size() == 2 && keys[0].attribute_name == keys[1].attribute_name) {
+    return api::Error::Validation(
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  }
+  if (keys[0].key_type != api::KeyType::kHash) {
+    return api::Error::Validation(
+        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  }
+  if (keys.size() == 2 && keys[1].key_type != api::KeyType::kRange) {
+    return api::Error::Validation(
+        "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+  }
+  return api::Status::Ok();
+}
+
+rocksdb::WriteOptions DurableWrite(bool in_memory) {
+  rocksdb::WriteOptions write_options;
+  // Acknowledged writes are durable: the WAL is fsynced before Write() returns. Concurrent
+  // synced writers share one fsync (RocksDB's write group), so the cost amortizes under load.
+  write_options.sync = !in_memory;
+  return write_options;
+}
+
+}  // namespace
+
+// ---- Open and close ----
+
+api::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
+  if (options.worker_threads < 1) {
+    return api::Error::Validation("engine worker_threads must be at least 1");
+  }
+  if (!options.in_memory && options.data_dir.empty()) {
+    return api::Error::Validation("engine data_dir must be set unless in_memory is on");
+  }
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.merge_operator = std::make_shared<CounterMergeOperator>();
+  // Point reads dominate (GetItem, and the read half of every write): bloom filters let a Get
+  // skip SST files that cannot hold the key.
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+
+  std::unique_ptr<rocksdb::Env> env;
+  std::string path = options.data_dir;
+  if (options.in_memory) {
+    env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+    db_options.env = env.get();
+    // The in-memory Env implements no GetAbsolutePath, so it needs an absolute name; the name
+    // means nothing else (data_dir is unused in this mode).
+    path = "/ddbx-in-memory";
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec) {
+      return api::Error::Internal("Internal server error: cannot create " + path + ": " +
+                                  ec.message());
+    }
+  }
+
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, path, &raw_db);
+  if (!status.ok()) return StorageError(status);
+  std::unique_ptr<rocksdb::DB> db(raw_db);
+
+  std::unique_ptr<Engine> engine(new Engine(std::move(options), std::move(env), std::move(db)));
+  api::Status loaded = engine->LoadCatalog();
+  if (!loaded.ok()) return loaded.error();
+  return api::Result<std::unique_ptr<Engine>>(std::move(engine));
+}
+
+Engine::Engine(EngineOptions options, std::unique_ptr<rocksdb::Env> env,
+               std::unique_ptr<rocksdb::DB> db)
+    : options_(std::move(options)),
+      env_(std::move(env)),
+      db_(std::move(db)),
+      pool_(std::make_unique<TaskPool>(options_.worker_threads)) {}
+
+Engine::~Engine() {
+  pool_.reset();  // runs every queued task, posts its completion, joins the threads
+  if (db_) {
+    rocksdb::Status status = db_->Close();
+    (void)status;  // nothing left to tell: every acknowledged write is already durable
+    db_.reset();
+  }
+}
+
+api::Status Engine::LoadCatalog() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  uint32_t max_id = 0;
+  for (it->Seek(std::string(1, kCatalogPrefix)); it->Valid() && it->key()[0] == kCatalogPrefix;
+       it->Next()) {
+    api::Result<TableInfo> info = DecodeTableRecord(View(it->value()));
+    if (!info.ok()) return info.take_error();
+    max_id = std::max(max_id, info.value().id);
+    catalog_.Insert(std::make_shared<Table>(std::move(info).value()));
+  }
+  if (!it->status().ok()) return StorageError(it->status());
+
+  std::string next;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), NextTableIdKey(), &next);
+  if (status.ok() && next.size() == 4) {
+    next_table_id_ = ReadUint32BE(next.data());
+  } else if (!status.ok() && !status.IsNotFound()) {
+    return StorageError(status);
+  }
+  // Ids are never reused, even if the counter were lost: stay above every id in the catalog.
+  next_table_id_ = std::max(next_table_id_, max_id + 1);
+  return api::Status::Ok();
+}
+
+// ---- Scheduling ----
+
+template <class T, class Work>
+void Engine::Schedule(api::Executor* executor, Callback<T> done, Work work) {
+  pool_->Submit([executor, done = std::move(done), work = std::move(work)]() mutable {
+    // The edge of the engine: nothing thrown below (std::bad_alloc, a library) escapes a pool
+    // thread; it becomes an InternalServerError like any other storage failure.
+    std::optional<api::Result<T>> result;
+    try {
+      result.emplace(work());
+    } catch (const std::exception& e) {
+      result.emplace(api::Error::Internal(std::string("Internal server error: ") + e.what()));
+    }
+    executor->Post([done = std::move(done), result = std::move(*result)]() mutable {
+      done(std::move(result));
+    });
+  });
+}
+
+void Engine::CreateTable(api::CreateTableRequest request, api::Executor* executor,
+                         Callback<api::TableDescription> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoCreateTable(request); });
+}
+
+void Engine::DescribeTable(api::DescribeTableRequest request, api::Executor* executor,
+                           Callback<api::TableDescription> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoDescribeTable(request); });
+}
+
+void Engine::ListTables(api::ListTablesRequest request, api::Executor* executor,
+                        Callback<api::ListTablesResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoListTables(request); });
+}
+
+void Engine::DeleteTable(api::DeleteTableRequest request, api::Executor* executor,
+                         Callback<api::TableDescription> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoDeleteTable(request); });
+}
+
+void Engine::PutItem(api::PutItemRequest request, api::Executor* executor,
+                     Callback<api::PutItemResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoPutItem(request); });
+}
+
+void Engine::GetItem(api::GetItemRequest request, api::Executor* executor,
+                     Callback<api::GetItemResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoGetItem(request); });
+}
+
+void Engine::DeleteItem(api::DeleteItemRequest request, api::Executor* executor,
+                        Callback<api::DeleteItemResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoDeleteItem(request); });
+}
+
+std::optional<uint32_t> Engine::TableNumericId(std::string_view table_name) const {
+  TablePtr table = catalog_.Find(table_name);
+  if (!table) return std::nullopt;
+  return table->id();
+}
+
+// ---- Helpers ----
+
+double Engine::Now() const {
+  if (options_.clock) return options_.clock();
+  auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration<double>(since_epoch).count();
+}
+
+api::Result<TablePtr> Engine::FindActiveTable(const std::string& name) const {
+  TablePtr table = catalog_.Find(name);
+  if (!table || table->deleted()) return DataPlaneTableNotFound();
+  return table;
+}
+
+api::Result<api::TableDescription> Engine::DescribeWithCounters(const Table& table) const {
+  api::TableDescription description = table.description();
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), CounterKey(table.id()), &value);
+  TableCounters counters;
+  if (status.ok()) {
+    if (!ParseCounters(value, &counters)) {
+      return api::Error::Internal("Internal server error: corrupt table counters");
+    }
+  } else if (!status.IsNotFound()) {
+    return StorageError(status);
+  }
+  description.item_count = counters.item_count;
+  description.table_size_bytes = counters.size_bytes;
+  description.table_status = api::TableStatus::kActive;
+  return description;
+}
+
+// Striped per-key locks. A write must read the item it replaces and commit its WriteBatch with
+// no other writer of the same key in between: ReturnValues ALL_OLD must return exactly the item
+// this write replaced, and the counter deltas (+1 item or not, size difference) are only exact
+// if computed against the true previous item. RocksDB's plain DB has no per-key read-modify-
+// write, so each write holds the mutex its key hashes to across Get + Write. A fixed array
+// bounds memory whatever the number of keys; keys sharing a stripe merely serialize, and since
+// a request holds at most one stripe (and takes it last, after the table's lifecycle lock),
+// stripes cannot deadlock. Readers take no stripe: a Get sees the last committed batch.
+std::mutex& Engine::KeyLock(std::string_view item_key) {
+  return key_locks_[std::hash<std::string_view>{}(item_key) % kKeyLockStripes];
+}
+
+// ---- Control plane ----
+
+api::Result<api::TableDescription> Engine::DoCreateTable(const api::CreateTableRequest& request) {
+  api::Status schema_ok = CheckKeySchema(request);
+  if (!schema_ok.ok()) return schema_ok.error();
+
+  std::lock_guard control(control_mu_);
+  if (catalog_.Find(request.table_name)) return TableExists(request.table_name);
+  if (catalog_.size() >= options_.max_tables) return TooManyTables(options_.max_tables);
+  if (next_table_id_ == UINT32_MAX) return TooManyTables(options_.max_tables);
+
+  TableInfo info;
+  info.id = next_table_id_;
+  info.tags = request.tags;
+  api::TableDescription& d = info.description;
+  d.table_name = request.table_name;
+  d.table_arn = "arn:aws:dynamodb:" + options_.region + ":" + options_.account_id + ":table/" +
+                request.table_name;
+  d.table_id = NewUuidV4();
+  d.attribute_definitions = request.attribute_definitions;
+  d.key_schema = request.key_schema;
+  d.table_status = api::TableStatus::kActive;
+  d.creation_date_time = Now();
+  d.billing_mode = request.billing_mode.value_or(api::BillingMode::kProvisioned);
+  if (d.billing_mode == api::BillingMode::kPayPerRequest) {
+    d.provisioned_throughput = api::ProvisionedThroughput{};  // DynamoDB reports zeros
+    d.last_update_to_pay_per_request_date_time = d.creation_date_time;
+  } else {
+    d.provisioned_throughput =
+        request.provisioned_throughput.value_or(api::ProvisionedThroughput{});
+  }
+  d.deletion_protection_enabled = request.deletion_protection_enabled;
+
+  std::string next_id;
+  AppendUint32BE(info.id + 1, &next_id);
+  rocksdb::WriteBatch batch;
+  rocksdb::Status status = batch.Put(CatalogKey(d.table_name), EncodeTableRecord(info));
+  if (status.ok()) status = batch.Put(NextTableIdKey(), next_id);
+  if (status.ok()) status = batch.Put(CounterKey(info.id), EncodeCounters(TableCounters{}));
+  if (status.ok()) {
+    rocksdb::WriteOptions write_options = DurableWrite(options_.in_memory);
+    status = db_->Write(write_options, &batch);
+  }
+  if (!status.ok()) return StorageError(status);
+
+  next_table_id_ = info.id + 1;
+  api::TableDescription response = d;
+  response.table_status = api::TableStatus::kCreating;
+  catalog_.Insert(std::make_shared<Table>(std::move(info)));
+  return response;
+}
+
+api::Result<api::TableDescription> Engine::DoDescribeTable(
+    const api::DescribeTableRequest& request) {
+  TablePtr table = catalog_.Find(request.table_name);
+  if (!table || table->deleted()) return TableNotFound(request.table_name);
+  return DescribeWithCounters(*table);
+}
+
+api::Result<api::ListTablesResponse> Engine::DoListTables(const api::ListTablesRequest& request) {
+  size_t limit = 100;  // DynamoDB's default and maximum page
+  if (request.limit && *request.limit >= 1 && *request.limit < 100) {
+    limit = static_cast<size_t>(*request.limit);
+  }
+  return catalog_.List(request.exclusive_start_table_name, limit);
+}
+
+api::Result<api::TableDescription> Engine::DoDeleteTable(const api::DeleteTableRequest& request) {
+  std::lock_guard control(control_mu_);
+  TablePtr table = catalog_.Find(request.table_name);
+  if (!table) return TableNotFound(request.table_name);
+  if (table->description().deletion_protection_enabled) return DeletionProtected();
+
+  // Wait for in-flight item writes of this table and keep new ones out until the delete is
+  // committed; they then find the table deleted.
+  std::unique_lock lifecycle(table->lifecycle_mutex());
+  api::Result<api::TableDescription> description = DescribeWithCounters(*table);
+  if (!description.ok()) return description;
+
+  // One batch: the catalog entry, the counters and every item go together, or not at all.
+  rocksdb::WriteBatch batch;
+  rocksdb::Status status = batch.Delete(CatalogKey(request.table_name));
+  if (status.ok()) status = batch.Delete(CounterKey(table->id()));
+  if (status.ok())
+    status = batch.DeleteRange(ItemRangeBegin(table->id()), ItemRangeEnd(table->id()));
+  if (status.ok()) {
+    rocksdb::WriteOptions write_options = DurableWrite(options_.in_memory);
+    status = db_->Write(write_options, &batch);
+  }
+  if (!status.ok()) return StorageError(status);
+
+  table->MarkDeleted();
+  catalog_.Erase(request.table_name);
+  description.value().table_status = api::TableStatus::kDeleting;
+  return description;
+}
+
+// ---- Data plane ----
+
+api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& request) {
+  api::Result<TablePtr> found = FindActiveTable(request.table_name);
+  if (!found.ok()) return found.take_error();
+  Table& table = *found.value();
+  api::Status valid = api::ValidateItemForTable(request.item, table.description());
+  if (!valid.ok()) return valid.error();
+
+  const std::string key = EncodeItemKey(table.id(), table.shape(), request.item);
+  const uint64_t size = api::ItemSizeBytes(request.item);
+  const std::string value = EncodeItemValue(size, api::EncodeItemJson(request.item));
+
+  std::shared_lock lifecycle(table.lifecycle_mutex());
+  if (table.deleted()) return DataPlaneTableNotFound();
+  std::lock_guard key_lock(KeyLock(key));
+
+  rocksdb::PinnableSlice old_value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), key, &old_value);
+  if (!status.ok() && !status.IsNotFound()) return StorageError(status);
+  const bool existed = status.ok();
+  ItemValueView old;
+  if (existed && !ParseItemValue(View(old_value), &old)) return CorruptItem();
+
+  api::PutItemResponse response;
+  if (existed && request.return_values == api::ReturnValues::kAllOld) {
+    api::Result<api::Item> old_item = api::DecodeItemJson(old.json);
+    if (!old_item.ok()) return CorruptItem();
+    response.attributes = std::move(old_item).value();
+  }
+
+  TableCounters delta;
+  delta.item_count = existed ? 0 : 1;
+  delta.size_bytes = static_cast<int64_t>(size) - static_cast<int64_t>(old.item_size);
+  rocksdb::WriteBatch batch;
+  status = batch.Put(key, value);
+  if (status.ok()) status = batch.Merge(CounterKey(table.id()), EncodeCounters(delta));
+  if (status.ok()) {
+    rocksdb::WriteOptions write_options = DurableWrite(options_.in_memory);
+    status = db_->Write(write_options, &batch);
+  }
+  if (!status.ok()) return StorageError(status);
+  return response;
+}
+
+api::Result<api::GetItemResponse> Engine::DoGetItem(const api::GetItemRequest& request) {
+  api::Result<TablePtr> found = FindActiveTable(request.table_name);
+  if (!found.ok()) return found.take_error();
+  const Table& table = *found.value();
+  api::Status valid = api::ValidateKeyForTable(request.key, table.description());
+  if (!valid.ok()) return valid.error();
+
+  const std::string key = EncodeItemKey(table.id(), table.shape(), request.key);
+  rocksdb::PinnableSlice value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), key, &value);
+  api::GetItemResponse response;
+  if (status.IsNotFound()) return response;
+  if (!status.ok()) return StorageError(status);
+  ItemValueView view;
+  if (!ParseItemValue(View(value), &view)) return CorruptItem();
+  api::Result<api::Item> item = api::DecodeItemJson(view.json);
+  if (!item.ok()) return CorruptItem();
+  response.item = std::move(item).value();
+  return response;
+}
+
+api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemRequest& request) {
+  api::Result<TablePtr> found = FindActiveTable(request.table_name);
+  if (!found.ok()) return found.take_error();
+  Table& table = *found.value();
+  api::Status valid = api::ValidateKeyForTable(request.key, table.description());
+  if (!valid.ok()) return valid.error();
+
+  const std::string key = EncodeItemKey(table.id(), table.shape(), request.key);
+
+  std::shared_lock lifecycle(table.lifecycle_mutex());
+  if (table.deleted()) return DataPlaneTableNotFound();
+  std::lock_guard key_lock(KeyLock(key));
+
+  rocksdb::PinnableSlice old_value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), key, &old_value);
+  api::DeleteItemResponse response;
+  if (status.IsNotFound()) return response;  // nothing to delete, nothing to make durable
+  if (!status.ok()) return StorageError(status);
+  ItemValueView old;
+  if (!ParseItemValue(View(old_value), &old)) return CorruptItem();
+  if (request.return_values == api::ReturnValues::kAllOld) {
+    api::Result<api::Item> old_item = api::DecodeItemJson(old.json);
+    if (!old_item.ok()) return CorruptItem();
+    response.attributes = std::move(old_item).value();
+  }
+
+  TableCounters delta;
+  delta.item_count = -1;
+  delta.size_bytes = -static_cast<int64_t>(old.item_size);
+  rocksdb::WriteBatch batch;
+  status = batch.Delete(key);
+  if (status.ok()) status = batch.Merge(CounterKey(table.id()), EncodeCounters(delta));
+  if (status.ok()) {
+    rocksdb::WriteOptions write_options = DurableWrite(options_.in_memory);
+    status = db_->Write(write_options, &batch);
+  }
+  if (!status.ok()) return StorageError(status);
+  return response;
+}
+
+}  // namespace ddbx::backend::engine

@@ -1,0 +1,122 @@
+// Key codec: how the engine lays out its RocksDB keys, and how item values are framed.
+//
+// Every RocksDB key starts with one prefix byte naming its key space (catalog, metadata,
+// per-table counters, items). An item key is
+//
+//   kItemPrefix | table id (4 bytes BE) | partition bucket (2 bytes BE)
+//               | encoded partition key | encoded sort key (if the table has one)
+//
+// Key attribute values are encoded so that memcmp order equals DynamoDB's order for the type,
+// and so that each encoding is self-delimiting (a decoder knows where it ends without a length):
+//   S, B: the bytes with every 0x00 written as 0x00 0xFF, then the terminator 0x00 0x01;
+//   N:    api::Number::AppendOrderedBytes.
+// The bucket is a stable hash of the encoded partition key, so all items of one partition are
+// contiguous and ordered by sort key, and partitions spread over 65536 buckets (parallel scan
+// segments map onto bucket ranges). docs/storage-format.md has the whole format and the reasons.
+//
+// Pure functions over plain values; safe to call from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/attribute_value.h"
+#include "api/error.h"
+#include "api/operations.h"
+
+namespace ddbx::backend::engine {
+
+// Key-space prefix bytes. Values are part of the on-disk format: never renumber.
+inline constexpr char kCatalogPrefix = 0x01;  // kCatalogPrefix | table name -> table record
+inline constexpr char kMetaPrefix = 0x02;     // kMetaPrefix | name -> engine-wide metadata
+inline constexpr char kCounterPrefix = 0x03;  // kCounterPrefix | table id -> item counters
+inline constexpr char kItemPrefix = 0x10;     // kItemPrefix | table id | bucket | pk | sk
+
+// The key of the persisted "next table id" counter.
+std::string NextTableIdKey();
+// The catalog key of a table.
+std::string CatalogKey(std::string_view table_name);
+// The counters key of a table (value: see EncodeCounterDelta).
+std::string CounterKey(uint32_t table_id);
+// The first key of a table's item range; ItemRangeBegin(id + 1) is the exclusive end.
+std::string ItemRangeBegin(uint32_t table_id);
+std::string ItemRangeEnd(uint32_t table_id);
+
+// The name and type of one key attribute, and a table's primary key shape.
+struct KeyAttribute {
+  std::string name;
+  api::ScalarAttributeType type;
+};
+struct KeyShape {
+  KeyAttribute hash;
+  std::optional<KeyAttribute> range;
+
+  // REQUIRES: `table` has a well-formed key schema whose attributes are all defined.
+  static KeyShape Of(const api::TableDescription& table);
+};
+
+// Appends the order-preserving, self-delimiting encoding of one scalar key value.
+// REQUIRES: value.type() matches `type` (validation has run).
+void AppendKeyValue(const api::AttributeValue& value, api::ScalarAttributeType type,
+                    std::string* out);
+// Decodes one value written by AppendKeyValue, consuming it from *in. False on malformed bytes.
+bool ParseKeyValue(std::string_view* in, api::ScalarAttributeType type, api::AttributeValue* out);
+
+// The partition bucket of an encoded partition key: a stable 16-bit hash (FNV-1a, folded).
+// Part of the on-disk format: never change the function.
+uint16_t PartitionBucket(std::string_view encoded_partition_key);
+
+// The RocksDB key of the item whose key attributes are in `item` (an Item or a Key).
+// REQUIRES: `item` holds the key attributes with the right types (validation has run).
+std::string EncodeItemKey(uint32_t table_id, const KeyShape& shape, const api::AttributeMap& item);
+
+// The parts of an item key.
+struct DecodedItemKey {
+  uint32_t table_id = 0;
+  uint16_t bucket = 0;
+  api::Key key;  // the key attributes, by name
+};
+// Decodes an item key written by EncodeItemKey for a table of this shape. On malformed bytes
+// (wrong prefix, truncated, trailing bytes, bucket that does not match the partition key):
+// InternalServerError.
+api::Result<DecodedItemKey> DecodeItemKey(std::string_view key, const KeyShape& shape);
+
+// ---- Item values ----
+//
+// value = kItemValueFormat | varint64 item size (api::ItemSizeBytes) | DynamoDB JSON of the item.
+// The size rides in front so an overwrite or delete learns the old item's size for the
+// TableSizeBytes counter without parsing its JSON.
+inline constexpr char kItemValueFormat = 0x01;
+
+std::string EncodeItemValue(uint64_t item_size, std::string_view item_json);
+struct ItemValueView {
+  uint64_t item_size = 0;
+  std::string_view json;
+};
+// False on a malformed value (unknown format byte, bad varint).
+bool ParseItemValue(std::string_view value, ItemValueView* out);
+
+// ---- Counters ----
+//
+// A table's counters are one RocksDB value of two big-endian int64s: item count and total item
+// size in bytes. Writers never read-modify-write them: each write adds a signed delta with a
+// RocksDB Merge in the same WriteBatch as the item (see CounterMergeOperator in engine.cc).
+struct TableCounters {
+  int64_t item_count = 0;
+  int64_t size_bytes = 0;
+};
+std::string EncodeCounters(const TableCounters& counters);
+// False unless `value` is exactly 16 bytes.
+bool ParseCounters(std::string_view value, TableCounters* out);
+
+// Fixed-width helpers, exposed for tests and the catalog.
+void AppendUint32BE(uint32_t v, std::string* out);
+void AppendUint64BE(uint64_t v, std::string* out);
+uint32_t ReadUint32BE(const char* p);
+uint64_t ReadUint64BE(const char* p);
+void AppendVarint64(uint64_t v, std::string* out);
+bool ParseVarint64(std::string_view* in, uint64_t* out);
+
+}  // namespace ddbx::backend::engine

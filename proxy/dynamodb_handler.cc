@@ -1,0 +1,189 @@
+#include "proxy/dynamodb_handler.h"
+
+#include <zlib.h>
+
+#include <array>
+#include <cstdint>
+#include <random>
+#include <utility>
+
+#include "api/codec.h"
+
+namespace ddbx::proxy {
+namespace {
+
+constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
+constexpr std::string_view kJsonContentType = "application/x-amz-json-1.0";
+
+// One entry per operation ddbx serves: decode the body, call the backend, encode the answer.
+using OperationFn = void (*)(backend::Backend* backend, std::string_view body, Responder responder);
+
+// Decodes `body` into Request, calls (backend->*method), and answers with encode(response) or
+// the error. The completion runs on the responder's worker (the backend posts it there).
+template <class Request, class Response>
+void Call(backend::Backend* backend, std::string_view body, Responder responder,
+          api::Result<Request> (*decode)(std::string_view),
+          void (backend::Backend::*method)(Request, api::Executor*, backend::Callback<Response>),
+          std::string (*encode)(const Response&)) {
+  api::Result<Request> request = decode(body);
+  if (!request.ok()) {
+    responder.Send(DynamoDbHandler::ErrorResponse(request.error()));
+    return;
+  }
+  api::Executor* executor = responder.executor();
+  (backend->*method)(std::move(request).value(), executor,
+                     [responder, encode](api::Result<Response> result) mutable {
+                       if (!result.ok()) {
+                         responder.Send(DynamoDbHandler::ErrorResponse(result.error()));
+                         return;
+                       }
+                       responder.Send(DynamoDbHandler::JsonResponse(200, encode(result.value())));
+                     });
+}
+
+#define DDBX_OPERATION(Name, Decode, Encode)                                        \
+  {                                                                                 \
+    #Name, [](backend::Backend* backend, std::string_view body, Responder responder) { \
+      Call(backend, body, std::move(responder), Decode, &backend::Backend::Name, Encode); \
+    }                                                                               \
+  }
+
+struct Operation {
+  std::string_view name;
+  OperationFn run;
+};
+
+// The operations ddbx serves, by X-Amz-Target suffix.
+const std::array<Operation, 7> kOperations = {{
+    DDBX_OPERATION(CreateTable, api::DecodeCreateTable, api::EncodeCreateTableResponse),
+    DDBX_OPERATION(DescribeTable, api::DecodeDescribeTable, api::EncodeDescribeTableResponse),
+    DDBX_OPERATION(ListTables, api::DecodeListTables, api::EncodeListTablesResponse),
+    DDBX_OPERATION(DeleteTable, api::DecodeDeleteTable, api::EncodeDeleteTableResponse),
+    DDBX_OPERATION(PutItem, api::DecodePutItem, api::EncodePutItemResponse),
+    DDBX_OPERATION(GetItem, api::DecodeGetItem, api::EncodeGetItemResponse),
+    DDBX_OPERATION(DeleteItem, api::DecodeDeleteItem, api::EncodeDeleteItemResponse),
+}};
+
+#undef DDBX_OPERATION
+
+const Operation* FindOperation(std::string_view target) {
+  if (target.substr(0, kTargetPrefix.size()) != kTargetPrefix) return nullptr;
+  std::string_view name = target.substr(kTargetPrefix.size());
+  for (const Operation& op : kOperations) {
+    if (op.name == name) return &op;
+  }
+  return nullptr;
+}
+
+// The media type of a Content-Type header value, without parameters or surrounding spaces.
+std::string_view MediaType(std::string_view value) {
+  size_t semicolon = value.find(';');
+  if (semicolon != std::string_view::npos) value = value.substr(0, semicolon);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  return value;
+}
+
+HttpResponse UnknownOperationNotFound() {
+  // DynamoDB answers a request it cannot route (not a POST, or an unexpected content type)
+  // with 404 and this bare body, in its JSON content type all the same.
+  return DynamoDbHandler::JsonResponse(404, "<UnknownOperationException/>\n");
+}
+
+}  // namespace
+
+std::string NewRequestId() {
+  // 52 characters from [A-Z0-9], like DynamoDB's. Not a secret: a per-thread PRNG is enough.
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string id(52, '\0');
+  uint64_t bits = 0;
+  int left = 0;
+  for (char& c : id) {
+    if (left == 0) {
+      bits = rng();
+      left = 10;  // 10 draws of 6 bits from each 64-bit word
+    }
+    c = kAlphabet[(bits & 63) % 36];
+    bits >>= 6;
+    --left;
+  }
+  return id;
+}
+
+DynamoDbHandler::DynamoDbHandler(backend::Backend* backend, const Authenticator* authenticator,
+                                 std::string region)
+    : backend_(backend),
+      authenticator_(authenticator),
+      health_body_("healthy: dynamodb." + region + ".amazonaws.com") {}
+
+HttpResponse DynamoDbHandler::JsonResponse(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
+                    static_cast<uInt>(body.size()));
+  response.headers.reserve(3);
+  response.headers.emplace_back("Content-Type", kJsonContentType);
+  response.headers.emplace_back("x-amzn-RequestId", NewRequestId());
+  response.headers.emplace_back("x-amz-crc32", std::to_string(crc));
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse DynamoDbHandler::ErrorResponse(const api::Error& error) {
+  return JsonResponse(api::ErrorWire(error.code).http_status, api::ErrorBody(error));
+}
+
+HttpResponse DynamoDbHandler::FramingError(FramingErrorKind kind) {
+  switch (kind) {
+    case FramingErrorKind::kBodyTooLarge:
+      // DynamoDB refuses bodies over 16 MB with a bare 413 before reading them.
+      return JsonResponse(413, "");
+    case FramingErrorKind::kHeaderTooLarge:
+      return JsonResponse(431, "");
+    case FramingErrorKind::kMalformed:
+      break;
+  }
+  return JsonResponse(400, "");
+}
+
+void DynamoDbHandler::Handle(HttpRequest&& request, Responder responder) {
+  if (request.method == "GET" && (request.target == "/" || request.target.empty())) {
+    HttpResponse response;
+    response.status = 200;
+    response.headers.emplace_back("Content-Type", "text/plain");
+    response.headers.emplace_back("x-amzn-RequestId", NewRequestId());
+    response.body = health_body_;
+    responder.Send(std::move(response));
+    return;
+  }
+  if (request.method != "POST") {
+    responder.Send(UnknownOperationNotFound());
+    return;
+  }
+  if (!request.body.empty()) {
+    const std::string* content_type = request.header("content-type");
+    std::string_view media = content_type ? MediaType(*content_type) : std::string_view();
+    if (media != kJsonContentType && media != "application/json") {
+      responder.Send(UnknownOperationNotFound());
+      return;
+    }
+  }
+  const std::string* target = request.header("x-amz-target");
+  const Operation* operation = target ? FindOperation(*target) : nullptr;
+  if (operation == nullptr) {
+    responder.Send(ErrorResponse(api::Error{api::ErrorCode::kUnknownOperation, ""}));
+    return;
+  }
+  if (api::Status auth = authenticator_->Verify(request); !auth.ok()) {
+    responder.Send(ErrorResponse(auth.error()));
+    return;
+  }
+  if (request.body.empty()) {
+    responder.Send(ErrorResponse(api::Error::Serialization("")));
+    return;
+  }
+  operation->run(backend_, request.body, std::move(responder));
+}
+
+}  // namespace ddbx::proxy

@@ -1,0 +1,53 @@
+// DynamoDbHandler: turns HTTP requests into DynamoDB operations on a Backend and back.
+//
+// For each request, in DynamoDB's order of checks:
+//   1. `GET /` is the health check: 200 and "healthy: dynamodb.<region>.amazonaws.com".
+//   2. Any other non-POST, or a body with a content type other than application/x-amz-json-1.0
+//      or application/json: 404 with DynamoDB's bare `<UnknownOperationException/>` body.
+//   3. `X-Amz-Target` must be `DynamoDB_20120810.<Operation>` for an operation ddbx serves:
+//      else UnknownOperationException.
+//   4. The Authenticator accepts or rejects the request (auth errors).
+//   5. An empty body is a SerializationException; the body is decoded into a typed request
+//      (SerializationException / ValidationException), handed to the Backend, and the typed
+//      response encoded.
+// Every DynamoDB-shaped response carries Content-Type application/x-amz-json-1.0,
+// x-amzn-RequestId (52 characters of [A-Z0-9]) and x-amz-crc32 (CRC-32 of the exact body); the
+// HTTP server adds Date and Content-Length.
+//
+// Threads: Handle() runs on a worker thread; backend completions come back on the same worker
+// through the Responder's executor. The handler holds no per-request state of its own, so one
+// instance serves every worker. The backend and authenticator must outlive it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "backend/backend.h"
+#include "proxy/auth.h"
+#include "proxy/http_server.h"
+
+namespace ddbx::proxy {
+
+class DynamoDbHandler : public HttpHandler {
+ public:
+  DynamoDbHandler(backend::Backend* backend, const Authenticator* authenticator,
+                  std::string region);
+
+  void Handle(HttpRequest&& request, Responder responder) override;
+  HttpResponse FramingError(FramingErrorKind kind) override;
+
+  // A response carrying `body` with DynamoDB's headers (content type, request id, CRC-32).
+  static HttpResponse JsonResponse(int status, std::string body);
+  // DynamoDB's error response for `error`.
+  static HttpResponse ErrorResponse(const api::Error& error);
+
+ private:
+  backend::Backend* backend_;
+  const Authenticator* authenticator_;
+  std::string health_body_;
+};
+
+// The 52-character request id DynamoDB puts in x-amzn-RequestId. Any thread.
+std::string NewRequestId();
+
+}  // namespace ddbx::proxy

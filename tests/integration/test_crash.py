@@ -1,0 +1,336 @@
+"""Durability and shutdown. An acknowledged write survives kill -9 of the server (the bundled
+engine syncs its WAL before answering), table metadata survives too, and SIGTERM / SIGINT stop
+the server gracefully: no new connections, requests in flight finish, exit code 0.
+"""
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+
+import pytest
+
+import ddbx_util as u
+
+
+def _describe(client, name):
+    t = client.describe_table(TableName=name)["Table"]
+    keep = ("TableName", "TableArn", "TableId", "KeySchema", "AttributeDefinitions",
+            "CreationDateTime", "TableStatus")
+    out = {k: t[k] for k in keep}
+    out["BillingMode"] = t.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+    tp = t["ProvisionedThroughput"]
+    out["Throughput"] = (tp["ReadCapacityUnits"], tp["WriteCapacityUnits"])
+    return out
+
+
+class Writers:
+    """Threads that write until they fail, recording every write the server acknowledged."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+        self.lock = threading.Lock()
+        self.acked = {}           # (table, key repr) -> item
+        self.hot_acked = {}       # hot key -> last acknowledged version
+        self.hot_pending = {}     # hot key -> version sent but not (yet) acknowledged
+        self.killed = threading.Event()
+        self.errors_before_kill = []
+        self.threads = []
+
+    def count(self):
+        with self.lock:
+            return len(self.acked) + sum(self.hot_acked.values())
+
+    def _run(self, body):
+        try:
+            body(u.make_client(self.endpoint, read_timeout=20))
+        except Exception as e:  # the server going away ends every writer
+            if not self.killed.is_set():
+                self.errors_before_kill.append(repr(e))
+
+    def start(self, fn, *args):
+        t = threading.Thread(target=self._run, args=(lambda c: fn(c, *args),), daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def unique_keys(self, client, table, w):
+        for i in range(1_000_000):
+            item = {"pk": {"S": f"w{w}-{i}"}, "n": {"N": str(i)},
+                    "payload": {"S": f"{w}:{i}:" + "x" * (100 + (i * 37) % 3000)},
+                    "bin": {"B": bytes([w, i % 256]) * 10},
+                    "m": {"M": {"l": {"L": [{"N": str(i)}, {"SS": [f"s{i}", "t"]}]}}}}
+            client.put_item(TableName=table, Item=item)
+            with self.lock:
+                self.acked[(table, f"w{w}-{i}")] = item
+
+    def range_keys(self, client, table):
+        for i in range(1_000_000):
+            item = {"pk": {"S": f"p{i % 7}"}, "sk": {"N": str(i)}, "v": {"S": "é😀" * (i % 50)}}
+            client.put_item(TableName=table, Item=item)
+            with self.lock:
+                self.acked[(table, (f"p{i % 7}", str(i)))] = item
+
+    def hot_keys(self, client, table):
+        for version in range(1, 1_000_000):
+            key = f"hot{version % 3}"
+            with self.lock:
+                self.hot_pending[key] = version
+            client.put_item(TableName=table, Item={"pk": {"S": key}, "v": {"N": str(version)}})
+            with self.lock:
+                self.hot_acked[key] = version
+                del self.hot_pending[key]
+
+    def join(self):
+        for t in self.threads:
+            t.join(timeout=30)
+            assert not t.is_alive(), "a writer thread hung after the kill"
+
+
+def test_acknowledged_writes_survive_kill9(server_factory, tmp_path):
+    data = tmp_path / "data"
+    srv = server_factory(data_dir=data)
+    client = u.make_client(srv.endpoint)
+    u.create_table(client, "crash_hash")
+    u.create_table(client, "crash_range", range_key=("sk", "N"), billing="PROVISIONED")
+    u.create_table(client, "crash_gone")
+    client.delete_table(TableName="crash_gone")
+    u.wait_gone(client, "crash_gone")
+    meta = {name: _describe(client, name) for name in ("crash_hash", "crash_range")}
+
+    writers = Writers(srv.endpoint)
+    for w in range(3):
+        writers.start(writers.unique_keys, "crash_hash", w)
+    writers.start(writers.range_keys, "crash_range")
+    writers.start(writers.hot_keys, "crash_hash")
+
+    deadline = time.monotonic() + 20
+    while writers.count() < 400 and time.monotonic() < deadline:
+        assert not writers.errors_before_kill, writers.errors_before_kill
+        time.sleep(0.01)
+    assert writers.count() >= 400, f"only {writers.count()} writes acknowledged in 20 s"
+    writers.killed.set()
+    srv.kill9()  # mid-stream: the writers are still sending
+    writers.join()
+    assert not writers.errors_before_kill, writers.errors_before_kill
+
+    srv2 = server_factory(data_dir=data)
+    client = u.make_client(srv2.endpoint)
+    assert client.list_tables()["TableNames"] == ["crash_hash", "crash_range"]
+    for name, before in meta.items():
+        assert _describe(client, name) == before
+
+    missing, wrong = [], []
+    for (table, key), item in writers.acked.items():
+        k = {"pk": {"S": key}} if table == "crash_hash" else \
+            {"pk": {"S": key[0]}, "sk": {"N": key[1]}}
+        got = client.get_item(TableName=table, Key=k, ConsistentRead=True).get("Item")
+        if got is None:
+            missing.append((table, key))
+        elif got != item:
+            wrong.append((table, key))
+    assert not missing, f"{len(missing)} acknowledged items lost, e.g. {missing[:5]}"
+    assert not wrong, f"{len(wrong)} items changed, e.g. {wrong[:5]}"
+
+    for key, version in writers.hot_acked.items():
+        got = client.get_item(TableName="crash_hash", Key={"pk": {"S": key}})["Item"]
+        allowed = {str(version)}
+        if key in writers.hot_pending:  # sent, maybe written, never acknowledged
+            allowed.add(str(writers.hot_pending[key]))
+        assert got["v"]["N"] in allowed, (key, got, allowed)
+
+    # The restarted server takes writes again.
+    client.put_item(TableName="crash_hash", Item={"pk": {"S": "after"}})
+    assert "Item" in client.get_item(TableName="crash_hash", Key={"pk": {"S": "after"}})
+
+
+def test_metadata_and_items_survive_immediate_kill9(server_factory, tmp_path):
+    data = tmp_path / "data"
+    srv = server_factory(data_dir=data)
+    client = u.make_client(srv.endpoint)
+    u.create_table(client, "old_table")
+    client.put_item(TableName="old_table", Item={"pk": {"S": "k"}, "v": {"S": "before"}})
+    u.create_table(client, "fresh", range_key=("sk", "B"), wait=False)
+    client.put_item(TableName="old_table", Item={"pk": {"S": "k"}, "v": {"S": "after"}})
+    client.put_item(TableName="old_table", Item={"pk": {"S": "gone"}})
+    client.delete_item(TableName="old_table", Key={"pk": {"S": "gone"}})
+    desc = client.describe_table(TableName="fresh")["Table"]
+    srv.kill9()
+
+    srv2 = server_factory(data_dir=data)
+    client = u.make_client(srv2.endpoint)
+    fresh = u.wait_active(client, "fresh")
+    for k in ("TableArn", "TableId", "KeySchema", "AttributeDefinitions", "CreationDateTime"):
+        assert fresh[k] == desc[k], k
+    got = client.get_item(TableName="old_table", Key={"pk": {"S": "k"}})["Item"]
+    assert got["v"] == {"S": "after"}
+    assert "Item" not in client.get_item(TableName="old_table", Key={"pk": {"S": "gone"}})
+
+
+def test_data_survives_graceful_restarts(server_factory, tmp_path):
+    data = tmp_path / "data"
+    items = [{"pk": {"S": f"k{i}"}, "v": {"N": str(i)}} for i in range(50)]
+    srv = server_factory(data_dir=data)
+    client = u.make_client(srv.endpoint)
+    u.create_table(client, "kept")
+    for it in items[:25]:
+        client.put_item(TableName="kept", Item=it)
+    assert srv.stop() == 0
+    srv = server_factory(data_dir=data)
+    client = u.make_client(srv.endpoint)
+    for it in items[25:]:
+        client.put_item(TableName="kept", Item=it)
+    client.delete_item(TableName="kept", Key={"pk": {"S": "k0"}})
+    assert srv.stop() == 0
+    srv = server_factory(data_dir=data)
+    client = u.make_client(srv.endpoint)
+    assert "Item" not in client.get_item(TableName="kept", Key={"pk": {"S": "k0"}})
+    for it in items[1:]:
+        assert client.get_item(TableName="kept", Key={"pk": it["pk"]})["Item"] == it
+
+
+# ---- Graceful shutdown ----------------------------------------------------------------------
+
+
+def _wait_exit(srv, timeout=10):
+    try:
+        return srv.proc.wait(timeout=timeout)
+    except Exception:
+        pytest.fail(f"ddbx did not exit within {timeout}s\n{srv.logs()}")
+
+
+def _refuses_connections(port, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=1)
+            s.close()
+        except ConnectionRefusedError:
+            return True
+        except OSError:
+            pass
+        time.sleep(0.02)
+    return False
+
+
+def test_sigterm_finishes_request_in_flight(server_factory, ddb_for):
+    srv = server_factory()
+    client = ddb_for(srv)
+    u.create_table(client, "inflight")
+    item = {"pk": {"S": "slow"}, "v": {"S": "y" * 200000}}
+    raw = u.raw_request_bytes(srv.port, "PutItem", {"TableName": "inflight", "Item": item})
+    raw += u.raw_request_bytes(srv.port, "GetItem", {"TableName": "inflight",
+                                                     "Key": {"pk": {"S": "slow"}}})
+    s = u.connect(srv.port)
+    try:
+        cut = len(raw) // 4
+        s.sendall(raw[:cut])  # the PutItem has started arriving
+        time.sleep(0.2)
+        srv.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        assert srv.running(), f"exited with a request in flight\n{srv.logs()}"
+        assert _refuses_connections(srv.port), "still accepting connections after SIGTERM"
+        s.sendall(raw[cut:])
+        reader = u.HttpReader(s)
+        put = reader.read_response()
+        assert (put.status, put.json()) == (200, {}), put
+        # A request already pipelined behind it may be answered or the connection closed.
+        try:
+            get = reader.read_response()
+            assert (get.status, get.json()) == (200, {"Item": item}), get
+        except EOFError:
+            pass
+    finally:
+        s.close()
+    assert _wait_exit(srv) == 0, srv.logs()
+    srv.exit_code = 0
+
+
+def test_sigterm_under_load(server_factory, tmp_path, ddb_for):
+    data = tmp_path / "data"
+    srv = server_factory(data_dir=data)
+    client = ddb_for(srv)
+    u.create_table(client, "load")
+    acked, problems, lock = [], [], threading.Lock()
+    stop_sent = threading.Event()
+
+    def worker(w):
+        s = None
+        try:
+            s = u.connect(srv.port)
+            reader = u.HttpReader(s)
+            for i in range(1_000_000):
+                item = {"pk": {"S": f"{w}-{i}"}, "v": {"S": "z" * (i % 2000)}}
+                try:
+                    s.sendall(u.raw_request_bytes(srv.port, "PutItem",
+                                                  {"TableName": "load", "Item": item}))
+                    r = reader.read_response()
+                except (EOFError, ConnectionResetError, BrokenPipeError):
+                    if not stop_sent.is_set():
+                        problems.append(f"connection lost before SIGTERM (worker {w})")
+                    return
+                if r.status != 200 or r.json() != {}:
+                    problems.append(f"bad answer {r!r}")
+                    return
+                with lock:
+                    acked.append(item)
+        except Exception as e:  # truncated responses land here
+            problems.append(repr(e))
+        finally:
+            if s:
+                s.close()
+
+    threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(4)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 20
+    while len(acked) < 200 and time.monotonic() < deadline and not problems:
+        time.sleep(0.01)
+    stop_sent.set()
+    srv.proc.send_signal(signal.SIGTERM)
+    rc = _wait_exit(srv, timeout=15)
+    srv.exit_code = rc
+    for t in threads:
+        t.join(timeout=10)
+    assert not problems, problems
+    assert rc == 0, srv.logs()
+    assert len(acked) >= 200
+
+    srv2 = server_factory(data_dir=data)
+    client = ddb_for(srv2)
+    lost = [it["pk"]["S"] for it in acked
+            if client.get_item(TableName="load", Key={"pk": it["pk"]}).get("Item") != it]
+    assert not lost, f"{len(lost)} acknowledged writes missing after shutdown: {lost[:5]}"
+
+
+def test_idle_connections_do_not_delay_shutdown(server_factory):
+    srv = server_factory()
+    idle = [u.connect(srv.port) for _ in range(5)]
+    keep = u.connect(srv.port)
+    try:
+        keep.sendall(u.raw_request_bytes(srv.port, "ListTables", {}))
+        assert u.HttpReader(keep).read_response().status == 200  # a kept-alive connection
+        start = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+        rc = _wait_exit(srv, timeout=10)
+        srv.exit_code = rc
+        assert rc == 0, srv.logs()
+        assert time.monotonic() - start < 5
+    finally:
+        for s in idle + [keep]:
+            s.close()
+
+
+def test_sigint_is_graceful_too(server_factory):
+    srv = server_factory()
+    assert u.call(srv.port, "ListTables", {}).status == 200
+    srv.proc.send_signal(signal.SIGINT)
+    rc = _wait_exit(srv)
+    srv.exit_code = rc
+    assert rc == 0, srv.logs()
+
+
+@pytest.fixture
+def ddb_for():
+    return lambda srv: u.make_client(srv.endpoint)
