@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 #include "api/attribute_value.h"
 #include "api/error.h"

@@ -85,13 +85,16 @@ class Server:
         self.stderr_path = self.log_dir / f"ddbx-{self.port}-{stamp}.err"
         self._out = open(self.stdout_path, "wb")
         self._err = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(args, stdout=self._out, stderr=self._err,
+        # Only the flags above configure the server, not DDBX_* settings of the caller.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DDBX_")}
+        self.proc = subprocess.Popen(args, stdout=self._out, stderr=self._err, env=env,
                                      stdin=subprocess.DEVNULL, cwd=str(self.log_dir))
         self.exit_code = None
 
     def logs(self):
-        self._out.flush()
-        self._err.flush()
+        for f in (self._out, self._err):
+            if not f.closed:
+                f.flush()
         out = self.stdout_path.read_bytes()[-4000:].decode("utf-8", "replace")
         err = self.stderr_path.read_bytes()[-4000:].decode("utf-8", "replace")
         return f"--- ddbx {' '.join(self.args)}\n--- stdout:\n{out}\n--- stderr:\n{err}"
@@ -155,9 +158,9 @@ def stop_and_check(server, timeout=10.0):
     """Stops a server with SIGTERM and returns an error string if it did not exit 0 in time."""
     if not server.running():
         rc = server.proc.returncode
-        if server.exit_code is not None:
-            return None  # a test already stopped or killed it on purpose
         server._close_logs()
+        if server.exit_code is not None or rc == 0:
+            return None  # a test stopped or killed it on purpose (and checked what it wanted)
         return f"ddbx died during the test with exit code {rc}\n{server.logs()}"
     rc = server.stop(timeout)
     if rc is None:

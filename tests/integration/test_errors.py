@@ -151,11 +151,17 @@ def test_put_empty_binary_key(port, bin_range_table):
                        "key attribute cannot contain an empty binary value. Key: sk")
 
 
-def test_get_empty_string_key(port, hash_table):
-    _assert_validation(u.call(port, "GetItem", {"TableName": hash_table,
-                                                "Key": {"pk": {"S": ""}}}),
-                       INVALID + "The AttributeValue for a key attribute cannot contain an "
-                                 "empty string value. Key: pk")
+# GetItem and DeleteItem use the same words for their Key (real-AWS capture quoted in moto issue
+# #5345; dynalite's older getItem.js has "were invalid:" here).
+@pytest.mark.parametrize("op", ["GetItem", "DeleteItem"])
+def test_lookup_empty_string_key(port, hash_table, range_table, op):
+    msg = ("One or more parameter values are not valid. The AttributeValue for a key attribute "
+           "cannot contain an empty string value. Key: ")
+    _assert_validation(u.call(port, op, {"TableName": hash_table, "Key": {"pk": {"S": ""}}}),
+                       msg + "pk")
+    _assert_validation(u.call(port, op, {"TableName": range_table,
+                                         "Key": {"pk": {"S": "a"}, "sk": {"S": ""}}}),
+                       msg + "sk")
 
 
 HASH_TOO_BIG = INVALID + "Size of hashkey has exceeded the maximum size limit of2048 bytes"
@@ -203,14 +209,12 @@ def test_item_over_400kb(port, hash_table, ddb):
 
 @pytest.mark.parametrize("value, message", [
     ({"N": "b"}, "The parameter cannot be converted to a numeric value: b"),
-    ({"N": ""}, "The parameter cannot be converted to a numeric value"),
     ({"N": "1.2.3"}, "The parameter cannot be converted to a numeric value: 1.2.3"),
     ({"N": "1e"}, "The parameter cannot be converted to a numeric value: 1e"),
     ({"N": "0x10"}, "The parameter cannot be converted to a numeric value: 0x10"),
     ({"N": "NaN"}, "The parameter cannot be converted to a numeric value: NaN"),
     ({"N": "Infinity"}, "The parameter cannot be converted to a numeric value: Infinity"),
     ({"NS": ["1", "b"]}, "The parameter cannot be converted to a numeric value: b"),
-    ({"NS": ["1", ""]}, "The parameter cannot be converted to a numeric value"),
     ({"N": "123456789012345678901234567890123456789"},
      "Attempting to store more than 38 significant digits in a Number"),
     ({"N": "-1.23456789012345678901234567890123456789"},
@@ -247,6 +251,18 @@ def test_invalid_attribute_value(port, hash_table, value, message):
                        message)
 
 
+@pytest.mark.parametrize("value", [{"N": ""}, {"NS": ["1", ""]}])
+def test_empty_number_text(port, hash_table, value):
+    # Sources differ on the tail: dynalite has no ": " after "value", captures quoted by other
+    # emulators keep it ("...numeric value: " + the empty text). Both are accepted here.
+    r = _put(port, hash_table, {"pk": {"S": "a"}, "v": value})
+    assert r.status == 400, r
+    body = r.json()
+    assert body["__type"] == u.T_VALIDATION
+    assert body["message"] in ("The parameter cannot be converted to a numeric value",
+                               "The parameter cannot be converted to a numeric value: "), body
+
+
 def test_invalid_number_nested_in_map_and_list(port, hash_table):
     msg = "The parameter cannot be converted to a numeric value: x"
     _assert_validation(_put(port, hash_table, {"pk": {"S": "a"},
@@ -260,8 +276,11 @@ def test_value_errors_come_before_table_lookup(port):
     _assert_validation(_put(port, name, {"pk": {"S": "a"},
                                          "v": {"N": "123456789012345678901234567890123456789"}}),
                        "Attempting to store more than 38 significant digits in a Number")
-    _assert_validation(_put(port, name, {"pk": {"S": "a"}}, ReturnValues="ALL_NEW"),
-                       "ReturnValues can only be ALL_OLD or NONE")
+    _assert_validation(_put(port, name, {"pk": {"S": "a"}, "b": {"S": "x" * 409600}}),
+                       "Item size has exceeded the maximum allowed size")
+    _assert_validation(u.call(port, "GetItem", {"TableName": name, "Key": {"pk": {}}}),
+                       "Supplied AttributeValue is empty, must contain exactly one of the "
+                       "supported datatypes")
 
 
 def test_invalid_value_through_boto3(ddb, hash_table):
@@ -282,8 +301,9 @@ def test_invalid_value_through_boto3(ddb, hash_table):
 @pytest.mark.parametrize("op", ["PutItem", "DeleteItem"])
 @pytest.mark.parametrize("rv", ["ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"])
 def test_return_values_not_allowed(port, hash_table, op, rv):
-    # Valid enum members that PutItem/DeleteItem refuse (also confirmed against us-east-1 by
-    # ExtendDB's validation parity tests).
+    # Valid enum members that PutItem/DeleteItem refuse: dynalite putItem.js, and ExtendDB's
+    # validation parity tests "verified against us-east-1". (DynamoDB Local and moto say
+    # "Return values set to invalid value"; the live service does not.)
     body = {"TableName": hash_table, "ReturnValues": rv}
     body.update({"Item": {"pk": {"S": "a"}}} if op == "PutItem" else {"Key": {"pk": {"S": "a"}}})
     _assert_validation(u.call(port, op, body), "ReturnValues can only be ALL_OLD or NONE")

@@ -129,7 +129,8 @@ TEST_CASE("defaults", "[config]") {
   CHECK(c.log_level == LogLevel::kInfo);
   CHECK(c.config_file.empty());
   CHECK_FALSE(c.help_requested);
-  CHECK(c == Config{});
+  const Config defaults;
+  CHECK(c == defaults);
 }
 
 TEST_CASE("the example file is valid and holds the defaults", "[config]") {
@@ -137,7 +138,8 @@ TEST_CASE("the example file is valid and holds the defaults", "[config]") {
   Config c = LoadOk({"--config", path});
   CHECK(c.config_file == path);
   c.config_file.clear();
-  CHECK(c == Config{});
+  const Config defaults;
+  CHECK(c == defaults);
 }
 
 TEST_CASE("the file sets every setting", "[config]") {
