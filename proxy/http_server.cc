@@ -859,6 +859,22 @@ int OpenListener(const sockaddr_storage& addr, socklen_t addr_len) {
   return fd;
 }
 
+// Fails with -EADDRINUSE when anything already listens on `addr`. SO_REUSEPORT would otherwise
+// let a second server of the same user bind the same port silently and share its traffic; a
+// probe bound without SO_REUSEPORT conflicts with every listener there. Returns 0 or -errno.
+int ProbePortFree(const sockaddr_storage& addr, socklen_t addr_len) {
+  const int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  const int one = 1;
+  int result = 0;
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+      ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0) {
+    result = -errno;
+  }
+  ::close(fd);
+  return result;
+}
+
 }  // namespace
 
 api::Status HttpServer::Start() {
@@ -885,6 +901,13 @@ api::Status HttpServer::Start() {
   const auto addr_len = static_cast<socklen_t>(found->ai_addrlen);
   std::memcpy(&addr, found->ai_addr, found->ai_addrlen);
   ::freeaddrinfo(found);
+
+  if (options.port != 0) {
+    if (const int probe = ProbePortFree(addr, addr_len); probe < 0) {
+      return api::Error::Internal("cannot listen on " + AddressText(addr, options.port) + ": " +
+                                  std::strerror(-probe));
+    }
+  }
 
   // The first socket picks the port when asked for port 0; the others share it.
   std::vector<int> fds;

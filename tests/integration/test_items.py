@@ -224,8 +224,10 @@ def test_empty_strings_and_binaries_outside_keys(ddb, hash_table):
 @pytest.mark.parametrize("value", [{"SS": [""]}, {"SS": ["", "a"]}, {"BS": [b""]}],
                          ids=["SS-empty", "SS-empty-and-a", "BS-empty"])
 def test_empty_members_in_sets(ddb, hash_table, value):
-    # Sets may hold the empty string / empty binary too (dynalite putItem "should put empty
-    # values"; ministack PR #1041 fixed its refusal of them to match AWS).
+    # Sets may hold the empty string / empty binary too: AWS What's New, 2020-05-18, "Amazon
+    # DynamoDB now supports empty values for non-key String and Binary attributes": "List, Map,
+    # and Set data types also support empty String and Binary values" (also dynalite putItem
+    # "should put empty values").
     key = {"pk": {"S": "emptyset"}}
     ddb.put_item(TableName=hash_table, Item=dict(key, v=value))
     got = ddb.get_item(TableName=hash_table, Key=key)["Item"]

@@ -809,6 +809,23 @@ TEST_CASE("Start fails, naming the address, when the port is taken") {
   ::close(fd);
 }
 
+TEST_CASE("A second server on a port another server holds is refused, not run beside it") {
+  Delayer delayer;
+  TestHandler handler(&delayer);
+  HttpServerOptions options;
+  options.port = 0;
+  options.threads = 2;
+  HttpServer first(options, &handler);
+  REQUIRE(first.Start().ok());
+
+  options.port = first.port();
+  HttpServer second(options, &handler);
+  api::Status status = second.Start();
+  REQUIRE_FALSE(status.ok());
+  CHECK_THAT(status.error().message, Catch::Contains("Address already in use"));
+  first.Shutdown();
+}
+
 TEST_CASE("LoopExecutor runs posted tasks on the loop thread, in order") {
   uv_loop_t loop;
   REQUIRE(uv_loop_init(&loop) == 0);
