@@ -293,12 +293,18 @@ constexpr size_t kReusableParserLimit = 64 * 1024;
 // Parses `body` and calls fn(dom::object) with its top-level object. A body that is not JSON, or
 // whose top level is not an object, is a SerializationException without a message; a top-level
 // null is an empty object.
+// The parser for a body of `size` bytes: the thread's reusable one, or *one_off. Parsing with
+// the reusable parser invalidates the DOM of its previous parse on this thread.
+dom::parser* ParserFor(size_t size, std::optional<dom::parser>* one_off) {
+  thread_local dom::parser reusable;
+  if (size > kReusableParserLimit) return &one_off->emplace();
+  return &reusable;
+}
+
 template <class T, class Fn>
 Result<T> WithBodyObject(std::string_view body, Fn&& fn) {
-  thread_local dom::parser reusable;
   std::optional<dom::parser> one_off;
-  dom::parser* parser = &reusable;
-  if (body.size() > kReusableParserLimit) parser = &one_off.emplace();
+  dom::parser* parser = ParserFor(body.size(), &one_off);
   dom::element root;
   if (parser->parse(body.data(), body.size(), true).get(root) != simdjson::SUCCESS) {
     return Serialization("");
@@ -450,13 +456,28 @@ class AttributeValueDecoder {
     return Status::Ok();
   }
 
+  // Sets. Since May 2020 a set may hold the empty string or empty binary (AWS What's New,
+  // 2020-05-18: "List, Map, and Set data types also support empty String and Binary values"); a
+  // set may still not be empty nor hold duplicates. A JSON null member is refused with the
+  // message DynamoDB gave for null or empty members before 2020.
   Status DecodeStringSet(dom::element e, AttributeValue* out) {
+    dom::array array;
+    DDBX_RETURN_IF_ERROR(ExpectList(e, &array));
     std::vector<std::string_view> members;
-    DDBX_RETURN_IF_ERROR(ReadStringList(e, &members));
+    members.reserve(array.size());
+    bool has_null = false;
+    for (dom::element el : array) {
+      std::string_view s;
+      if (el.is_null()) {
+        has_null = true;
+      } else {
+        DDBX_RETURN_IF_ERROR(ReadString(el, &s));
+      }
+      members.push_back(s);
+    }
     if (members.empty()) {
       NoteInvalid(Concat({kInvalidPrefix, "An string set  may not be empty"}));
-    } else if (std::any_of(members.begin(), members.end(),
-                           [](std::string_view s) { return s.empty(); })) {
+    } else if (has_null) {
       NoteInvalid(
           Concat({kInvalidPrefix, "An string set may not have a empty string as a member"}));
     } else if (!first_invalid_->has_value() && HasDuplicateStrings(members)) {
@@ -502,18 +523,21 @@ class AttributeValueDecoder {
     std::vector<std::string_view> texts;
     BinarySet set;
     set.reserve(array.size());
-    bool has_empty = false;
+    bool has_null = false;
     for (dom::element el : array) {
       std::string bytes;
       std::string_view text;
-      if (!el.is_null()) DDBX_RETURN_IF_ERROR(ReadBlob(el, &bytes, &text));
-      has_empty |= bytes.empty();
+      if (el.is_null()) {
+        has_null = true;
+      } else {
+        DDBX_RETURN_IF_ERROR(ReadBlob(el, &bytes, &text));
+      }
       texts.push_back(text);
       set.push_back(std::move(bytes));
     }
     if (set.empty()) {
       NoteInvalid(Concat({kInvalidPrefix, "Binary sets should not be empty"}));
-    } else if (has_empty) {
+    } else if (has_null) {
       NoteInvalid(Concat({kInvalidPrefix, "Binary sets may not contain null or empty values"}));
     } else if (!first_invalid_->has_value() &&
                HasDuplicate(std::vector<std::string_view>(set.begin(), set.end()),
@@ -1329,6 +1353,11 @@ Status ReadItemRequest(dom::object body, std::string_view item_member, bool is_g
   return Status::Ok();
 }
 
+// PutItem and DeleteItem take only NONE and ALL_OLD of ReturnValues' five enum members. The live
+// service answers this message (dynalite validations/putItem.js, boto3 issue #4339 for
+// DeleteItem); "Return values set to invalid value" is DynamoDB Local's and moto's wording.
+constexpr std::string_view kReturnValuesNotAllowed = "ReturnValues can only be ALL_OLD or NONE";
+
 bool IsNoneOrAllOld(const std::optional<std::string_view>& rv) {
   return !rv.has_value() || *rv == "NONE" || *rv == "ALL_OLD";
 }
@@ -1344,7 +1373,7 @@ Result<PutItemRequest> CheckPutItem(RawItemRequest& r) {
   if (std::optional<Error> e = c.Result()) return std::move(*e);
   if (std::optional<Error> e = CheckExpressionParams(r.expressions, true)) return std::move(*e);
   if (r.item_invalid.has_value()) return std::move(*r.item_invalid);
-  if (!IsNoneOrAllOld(r.return_values)) return Invalid("Return values set to invalid value");
+  if (!IsNoneOrAllOld(r.return_values)) return Invalid(kReturnValuesNotAllowed);
   if (ItemSizeBytes(r.item) > kMaxItemSizeBytes) return Invalid(kItemTooLargeMessage);
   if (std::optional<Error> e = RefuseUnsupported(r.expressions)) return std::move(*e);
 
@@ -1387,7 +1416,7 @@ Result<DeleteItemRequest> CheckDeleteItem(RawItemRequest& r) {
   if (std::optional<Error> e = c.Result()) return std::move(*e);
   if (std::optional<Error> e = CheckExpressionParams(r.expressions, true)) return std::move(*e);
   if (r.item_invalid.has_value()) return std::move(*r.item_invalid);
-  if (!IsNoneOrAllOld(r.return_values)) return Invalid("Return values set to invalid value");
+  if (!IsNoneOrAllOld(r.return_values)) return Invalid(kReturnValuesNotAllowed);
   if (std::optional<Error> e = RefuseUnsupported(r.expressions)) return std::move(*e);
 
   DeleteItemRequest request;
@@ -1442,6 +1471,13 @@ std::string EncodeOptionalItem(std::string_view member, const std::optional<Item
 // ---------------------------------------------------------------------------------------------
 // Public functions
 // ---------------------------------------------------------------------------------------------
+
+bool IsWellFormedJson(std::string_view body) {
+  std::optional<dom::parser> one_off;
+  dom::parser* parser = ParserFor(body.size(), &one_off);
+  dom::element root;
+  return parser->parse(body.data(), body.size(), true).get(root) == simdjson::SUCCESS;
+}
 
 std::string_view KeyTypeName(KeyType type) { return type == KeyType::kHash ? "HASH" : "RANGE"; }
 

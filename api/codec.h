@@ -2,7 +2,8 @@
 //
 // Decoding follows DynamoDB's order of checks, each stage ending the request with its first
 // failure:
-//   1. The body must be JSON: else SerializationException with no message.
+//   1. The body must be JSON (see IsWellFormedJson) whose top level is an object or null: else
+//      SerializationException with no message.
 //   2. Every member ddbx knows must have the JSON type DynamoDB's model gives it, checked in
 //      document order: else SerializationException with DynamoDB's message ("NUMBER_VALUE
 //      cannot be converted to String", "Start of structure or map found where not expected",
@@ -46,6 +47,10 @@ std::string_view TableStatusName(TableStatus status);  // "CREATING", "ACTIVE", 
 std::string_view ReturnValuesName(ReturnValues rv);    // "NONE", "ALL_OLD", ...
 
 // ---- Attribute values and items ----
+// Decoding applies DynamoDB's rules: exactly one type per value, NULL only true, numbers that
+// Number::Parse accepts, at most kMaxNestingDepth levels, and sets that are not empty and hold
+// neither duplicates nor JSON nulls. Empty S and B values are allowed, also inside lists, maps
+// and sets (since May 2020); that keys may not be empty is checked in api/validation.h.
 
 // {"S":"x"}, {"N":"1.5"}, {"B":"<base64>"}, {"BOOL":true}, {"NULL":true}, {"M":{...}},
 // {"L":[...]}, {"SS":[...]}, {"NS":[...]}, {"BS":[...]}. Numbers in canonical form.
@@ -72,6 +77,17 @@ Result<AttributeValue> DecodeAttributeValueJson(std::string_view json);
 void WriteTableDescription(JsonWriter* w, const TableDescription& table);
 
 // ---- Requests ----
+
+// True when `body` is one JSON text (any value: object, array, scalar or null, with optional
+// surrounding whitespace) that the request decoders' parser accepts; false for anything else,
+// including invalid UTF-8, a truncated or doubled document, and the empty or all-blank body.
+// The decoders answer SerializationException without a message exactly when this is false (and
+// also when the top level is not an object or null). The dispatcher calls it on its error paths
+// only: DynamoDB reports malformed JSON before an unknown target or a failed authentication, but
+// reports an empty body after them, so callers test the empty body themselves. Uses the
+// decoders' thread-local parser; what a decoder returned owns its data and is not affected.
+bool IsWellFormedJson(std::string_view body);
+
 // Each returns the typed request, or the first error by the order above.
 
 Result<CreateTableRequest> DecodeCreateTable(std::string_view body);

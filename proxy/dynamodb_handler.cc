@@ -14,37 +14,43 @@ namespace {
 
 constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
 constexpr std::string_view kJsonContentType = "application/x-amz-json-1.0";
+// Also accepted; DynamoDB then answers in the same content type.
+constexpr std::string_view kPlainJsonContentType = "application/json";
 
 // One entry per operation ddbx serves: decode the body, call the backend, encode the answer.
-using OperationFn = void (*)(backend::Backend* backend, std::string_view body, Responder responder);
+using OperationFn = void (*)(backend::Backend* backend, std::string_view body, bool plain_json,
+                            Responder responder);
 
 // Decodes `body` into Request, calls (backend->*method), and answers with encode(response) or
 // the error. The completion runs on the responder's worker (the backend posts it there).
 template <class Request, class Response>
-void Call(backend::Backend* backend, std::string_view body, Responder responder,
+void Call(backend::Backend* backend, std::string_view body, bool plain_json, Responder responder,
           api::Result<Request> (*decode)(std::string_view),
           void (backend::Backend::*method)(Request, api::Executor*, backend::Callback<Response>),
           std::string (*encode)(const Response&)) {
   api::Result<Request> request = decode(body);
   if (!request.ok()) {
-    responder.Send(DynamoDbHandler::ErrorResponse(request.error()));
+    responder.Send(DynamoDbHandler::ErrorResponse(request.error(), plain_json));
     return;
   }
   api::Executor* executor = responder.executor();
   (backend->*method)(std::move(request).value(), executor,
-                     [responder, encode](api::Result<Response> result) mutable {
+                     [responder, encode, plain_json](api::Result<Response> result) mutable {
                        if (!result.ok()) {
-                         responder.Send(DynamoDbHandler::ErrorResponse(result.error()));
+                         responder.Send(DynamoDbHandler::ErrorResponse(result.error(), plain_json));
                          return;
                        }
-                       responder.Send(DynamoDbHandler::JsonResponse(200, encode(result.value())));
+                       responder.Send(DynamoDbHandler::JsonResponse(
+                           200, encode(result.value()), plain_json));
                      });
 }
 
 #define DDBX_OPERATION(Name, Decode, Encode)                                        \
   {                                                                                 \
-    #Name, [](backend::Backend* backend, std::string_view body, Responder responder) { \
-      Call(backend, body, std::move(responder), Decode, &backend::Backend::Name, Encode); \
+    #Name, [](backend::Backend* backend, std::string_view body, bool plain_json,      \
+              Responder responder) {                                                \
+      Call(backend, body, plain_json, std::move(responder), Decode,                 \
+           &backend::Backend::Name, Encode);                                        \
     }                                                                               \
   }
 
@@ -115,23 +121,25 @@ DynamoDbHandler::DynamoDbHandler(backend::Backend* backend, const Authenticator*
                                  std::string region)
     : backend_(backend),
       authenticator_(authenticator),
-      health_body_("healthy: dynamodb." + region + ".amazonaws.com") {}
+      // DynamoDB's health answer ends with a space.
+      health_body_("healthy: dynamodb." + region + ".amazonaws.com ") {}
 
-HttpResponse DynamoDbHandler::JsonResponse(int status, std::string body) {
+HttpResponse DynamoDbHandler::JsonResponse(int status, std::string body, bool plain_json) {
   HttpResponse response;
   response.status = status;
   uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
                     static_cast<uInt>(body.size()));
   response.headers.reserve(3);
-  response.headers.emplace_back("Content-Type", kJsonContentType);
+  response.headers.emplace_back("Content-Type",
+                                plain_json ? kPlainJsonContentType : kJsonContentType);
   response.headers.emplace_back("x-amzn-RequestId", NewRequestId());
   response.headers.emplace_back("x-amz-crc32", std::to_string(crc));
   response.body = std::move(body);
   return response;
 }
 
-HttpResponse DynamoDbHandler::ErrorResponse(const api::Error& error) {
-  return JsonResponse(api::ErrorWire(error.code).http_status, api::ErrorBody(error));
+HttpResponse DynamoDbHandler::ErrorResponse(const api::Error& error, bool plain_json) {
+  return JsonResponse(api::ErrorWire(error.code).http_status, api::ErrorBody(error), plain_json);
 }
 
 HttpResponse DynamoDbHandler::FramingError(FramingErrorKind kind) {
@@ -161,29 +169,37 @@ void DynamoDbHandler::Handle(HttpRequest&& request, Responder responder) {
     responder.Send(UnknownOperationNotFound());
     return;
   }
-  if (!request.body.empty()) {
-    const std::string* content_type = request.header("content-type");
-    std::string_view media = content_type ? MediaType(*content_type) : std::string_view();
-    if (media != kJsonContentType && media != "application/json") {
-      responder.Send(UnknownOperationNotFound());
-      return;
-    }
+  const std::string* content_type = request.header("content-type");
+  std::string_view media = content_type ? MediaType(*content_type) : std::string_view();
+  const bool plain_json = media == kPlainJsonContentType;
+  if (!request.body.empty() && media != kJsonContentType && !plain_json) {
+    responder.Send(UnknownOperationNotFound());
+    return;
   }
+  // DynamoDB reports malformed JSON before an unknown target or a failed authentication. The
+  // well-formedness check runs only on those error paths; a good request is parsed once.
+  auto reject = [&](const api::Error& error) {
+    if (!request.body.empty() && !api::IsWellFormedJson(request.body)) {
+      responder.Send(ErrorResponse(api::Error::Serialization(""), plain_json));
+    } else {
+      responder.Send(ErrorResponse(error, plain_json));
+    }
+  };
   const std::string* target = request.header("x-amz-target");
   const Operation* operation = target ? FindOperation(*target) : nullptr;
   if (operation == nullptr) {
-    responder.Send(ErrorResponse(api::Error{api::ErrorCode::kUnknownOperation, ""}));
+    reject(api::Error{api::ErrorCode::kUnknownOperation, ""});
     return;
   }
   if (api::Status auth = authenticator_->Verify(request); !auth.ok()) {
-    responder.Send(ErrorResponse(auth.error()));
+    reject(auth.error());
     return;
   }
   if (request.body.empty()) {
-    responder.Send(ErrorResponse(api::Error::Serialization("")));
+    responder.Send(ErrorResponse(api::Error::Serialization(""), plain_json));
     return;
   }
-  operation->run(backend_, request.body, std::move(responder));
+  operation->run(backend_, request.body, plain_json, std::move(responder));
 }
 
 }  // namespace ddbx::proxy

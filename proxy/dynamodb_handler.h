@@ -4,9 +4,11 @@
 //   1. `GET /` is the health check: 200 and "healthy: dynamodb.<region>.amazonaws.com".
 //   2. Any other non-POST, or a body with a content type other than application/x-amz-json-1.0
 //      or application/json: 404 with DynamoDB's bare `<UnknownOperationException/>` body.
+//      (A request sent as application/json is answered as application/json.)
 //   3. `X-Amz-Target` must be `DynamoDB_20120810.<Operation>` for an operation ddbx serves:
 //      else UnknownOperationException.
 //   4. The Authenticator accepts or rejects the request (auth errors).
+//   A body that is not JSON at all is a SerializationException before 3 and 4 are reported.
 //   5. An empty body is a SerializationException; the body is decoded into a typed request
 //      (SerializationException / ValidationException), handed to the Backend, and the typed
 //      response encoded.
@@ -37,9 +39,10 @@ class DynamoDbHandler : public HttpHandler {
   HttpResponse FramingError(FramingErrorKind kind) override;
 
   // A response carrying `body` with DynamoDB's headers (content type, request id, CRC-32).
-  static HttpResponse JsonResponse(int status, std::string body);
+  // `plain_json`: the request came as application/json, and the answer goes back in it.
+  static HttpResponse JsonResponse(int status, std::string body, bool plain_json = false);
   // DynamoDB's error response for `error`.
-  static HttpResponse ErrorResponse(const api::Error& error);
+  static HttpResponse ErrorResponse(const api::Error& error, bool plain_json = false);
 
  private:
   backend::Backend* backend_;

@@ -203,6 +203,72 @@ TEST_CASE("Malformed bodies are SerializationExceptions without a message", "[co
   CheckSerialization(DecodeDeleteItem("{"), "");
 }
 
+TEST_CASE("IsWellFormedJson accepts any JSON text and nothing else", "[codec]") {
+  // Any JSON value is well-formed, whatever the decoders make of it afterwards.
+  for (std::string_view body :
+       {"{}", R"({"TableName":"abc"})", " \t\r\n{ } \n", "[]", "[1,{\"a\":null}]", "5", "-1.5e3",
+        "\"x\"", "null", "true", R"({"a":"\u00e9\ud83d\ude00"})", "{\"a\":\"\xC3\xA9\"}",
+        R"({"TableName":5,"Item":[]})"}) {
+    INFO(body);
+    CHECK(IsWellFormedJson(body));
+  }
+  for (std::string_view body : {"",
+                                " ",
+                                "\n\t",
+                                "{",
+                                "hi",
+                                "{]",
+                                R"({"TableName": "abc")",
+                                R"({"a":1}})",
+                                R"({"a":1}{})",
+                                R"({"a":1,})",
+                                "[1,]",
+                                "{'a':1}",
+                                "{a:1}",
+                                "nul",
+                                "01",
+                                "1.",
+                                "+1",
+                                "NaN",
+                                R"({"a":"\x"})",
+                                R"({"a":"\ud800"})",
+                                "{\"a\":\"\xFF\"}",
+                                "\xFF\xFE",
+                                "\xEF\xBB\xBF{}",
+                                "{\"a\":\"tab\there\"}"}) {
+    INFO(body);
+    CHECK_FALSE(IsWellFormedJson(body));
+  }
+  // The decoders answer a bare SerializationException for the bodies it refuses.
+  CheckSerialization(DecodeListTables(R"({"a":1}})"), "");
+  CheckSerialization(DecodeListTables("{\"a\":\"\xFF\"}"), "");
+}
+
+TEST_CASE("IsWellFormedJson agrees with the decoders on large bodies", "[codec]") {
+  // Past the reusable parser's size limit a one-off parser is used; the answer is the same.
+  const std::string big_value(100 * 1024, 'x');
+  const std::string good = R"({"TableName":"abc","Item":{"k":{"S":")" + big_value + R"("}}})";
+  CHECK(IsWellFormedJson(good));
+  CHECK(DecodePutItem(good).ok());
+  const std::string bad = good.substr(0, good.size() - 1);
+  CHECK_FALSE(IsWellFormedJson(bad));
+  CheckSerialization(DecodePutItem(bad), "");
+  // Nesting beyond the parser's depth limit is not JSON to ddbx, as for the decoders.
+  const std::string very_deep = Repeat("[", 2000) + Repeat("]", 2000);
+  CHECK_FALSE(IsWellFormedJson(very_deep));
+}
+
+TEST_CASE("IsWellFormedJson leaves earlier decoder results intact", "[codec]") {
+  Result<PutItemRequest> put =
+      DecodePutItem(R"({"TableName":"abc","Item":{"k":{"S":"v"},"s":{"SS":["","a"]}}})");
+  REQUIRE(put.ok());
+  CHECK_FALSE(IsWellFormedJson("{"));
+  CHECK(IsWellFormedJson(R"({"TableName":"other","Item":{"x":{"N":"1"}}})"));
+  CHECK(put.value().table_name == "abc");
+  CHECK(put.value().item.at("k") == AttributeValue::S("v"));
+  CHECK(put.value().item.at("s") == AttributeValue::SS({"", "a"}));
+}
+
 TEST_CASE("String members reject other JSON types", "[codec]") {
   auto body = [](std::string_view v) { return "{\"TableName\":" + std::string(v) + "}"; };
   CheckSerialization(DecodePutItem(body("true")), "TRUE_VALUE cannot be converted to String");
@@ -431,9 +497,6 @@ TEST_CASE("Attribute values are validated with DynamoDB's messages", "[codec]") 
        "of true"},
       {R"({"SS":[]})",
        "One or more parameter values were invalid: An string set  may not be empty"},
-      {R"({"SS":["a",""]})",
-       "One or more parameter values were invalid: An string set may not have a empty string as a "
-       "member"},
       {R"({"SS":["a",null]})",
        "One or more parameter values were invalid: An string set may not have a empty string as a "
        "member"},
@@ -442,6 +505,11 @@ TEST_CASE("Attribute values are validated with DynamoDB's messages", "[codec]") 
        "duplicates."},
       {R"({"SS":["a","a"]})",
        "One or more parameter values were invalid: Input collection [a, a] contains duplicates."},
+      {R"({"SS":["",""]})",
+       "One or more parameter values were invalid: Input collection [, ] contains duplicates."},
+      {R"({"SS":["","a",""]})",
+       "One or more parameter values were invalid: Input collection [, a, ] contains "
+       "duplicates."},
       {R"({"NS":[]})",
        "One or more parameter values were invalid: An number set  may not be empty"},
       {R"({"NS":["1","b","a"]})", "The parameter cannot be converted to a numeric value: b"},
@@ -449,12 +517,18 @@ TEST_CASE("Attribute values are validated with DynamoDB's messages", "[codec]") 
       {R"({"NS":["1","2","1e0"]})", "Input collection contains duplicates"},
       {R"({"BS":[]})",
        "One or more parameter values were invalid: Binary sets should not be empty"},
-      {R"({"BS":["aaaa",""]})",
+      {R"({"BS":["aaaa",null]})",
+       "One or more parameter values were invalid: Binary sets may not contain null or empty "
+       "values"},
+      {R"({"BS":[null]})",
        "One or more parameter values were invalid: Binary sets may not contain null or empty "
        "values"},
       {R"({"BS":["Yg==","Yg=="]})",
        "One or more parameter values were invalid: Input collection [Yg==, Yg==]of type BS "
        "contains duplicates."},
+      {R"({"BS":["","Yg==",""]})",
+       "One or more parameter values were invalid: Input collection [, Yg==, ]of type BS contains "
+       "duplicates."},
       {R"({"N":"b"})", "The parameter cannot be converted to a numeric value: b"},
       {R"({"N":"123456789012345678901234567890123456789"})",
        "Attempting to store more than 38 significant digits in a Number"},
@@ -491,6 +565,45 @@ TEST_CASE("Empty strings and binaries are allowed outside keys", "[codec]") {
   REQUIRE(r.ok());
   CHECK(r.value().item.at("a") == AttributeValue::S(""));
   CHECK(r.value().item.at("b") == AttributeValue::B(""));
+}
+
+TEST_CASE("Sets may hold the empty string and the empty binary", "[codec]") {
+  struct Case {
+    std::string_view json;
+    AttributeValue value;
+  };
+  const Case cases[] = {
+      {R"({"SS":[""]})", AttributeValue::SS({""})},
+      {R"({"SS":["","a"]})", AttributeValue::SS({"", "a"})},
+      {R"({"SS":["a",""]})", AttributeValue::SS({"a", ""})},
+      {R"({"BS":[""]})", AttributeValue::BS({""})},
+      {R"({"BS":["","Yg=="]})", AttributeValue::BS({"", "b"})},
+      {R"({"L":[{"SS":[""]},{"M":{"x":{"BS":[""]}}}]})",
+       AttributeValue::L(
+           {AttributeValue::SS({""}), AttributeValue::M({{"x", AttributeValue::BS({""})}})})},
+  };
+  for (const Case& c : cases) {
+    INFO(c.json);
+    Result<PutItemRequest> put = DecodePutItem(PutWithValue(c.json));
+    REQUIRE(put.ok());
+    CHECK(put.value().item.at("a") == c.value);
+    Result<AttributeValue> v = DecodeAttributeValueJson(c.json);
+    REQUIRE(v.ok());
+    CHECK(v.value() == c.value);
+    // Encoding writes the members back as sent, and decodes to the same value.
+    std::string encoded;
+    JsonWriter w(&encoded);
+    WriteAttributeValue(&w, c.value);
+    CHECK(encoded == c.json);
+    Result<Item> item = DecodeItemJson(EncodeItemJson(put.value().item));
+    REQUIRE(item.ok());
+    CHECK(item.value() == put.value().item);
+  }
+  // In a key position the codec accepts them too; the table's key checks (api/validation.h)
+  // refuse sets as keys whatever they hold.
+  Result<GetItemRequest> get = DecodeGetItem(R"({"TableName":"abc","Key":{"k":{"SS":[""]}}})");
+  REQUIRE(get.ok());
+  CHECK(get.value().key.at("k") == AttributeValue::SS({""}));
 }
 
 TEST_CASE("Values may nest 32 levels deep, not 33", "[codec]") {
@@ -595,8 +708,24 @@ TEST_CASE("DecodePutItem applies its own checks after the constraints", "[codec]
     INFO(rv);
     CheckValidation(
         DecodePutItem(R"({"TableName":"abc","Item":{},"ReturnValues":")" + std::string(rv) + "\"}"),
-        "Return values set to invalid value");
+        "ReturnValues can only be ALL_OLD or NONE");
   }
+  for (std::string_view rv : {"NONE", "ALL_OLD"}) {
+    INFO(rv);
+    CHECK(
+        DecodePutItem(R"({"TableName":"abc","Item":{},"ReturnValues":")" + std::string(rv) + "\"}")
+            .ok());
+  }
+  // A value outside the enum is a constraint error, not the message above.
+  CheckValidation(DecodePutItem(R"({"TableName":"abc","Item":{},"ReturnValues":"all_new"})"),
+                  "1 validation error detected: Value 'all_new' at 'returnValues' failed to "
+                  "satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, "
+                  "ALL_OLD, NONE, UPDATED_NEW]");
+  // The ReturnValues check comes before the item size check.
+  CheckValidation(
+      DecodePutItem(R"({"TableName":"abc","ReturnValues":"ALL_NEW","Item":{"b":{"S":")" +
+                    std::string(409600, 'x') + "\"}}}"),
+      "ReturnValues can only be ALL_OLD or NONE");
   // Attribute value errors come before the ReturnValues check.
   CheckValidation(
       DecodePutItem(R"({"TableName":"abc","Item":{"a":{}},"ReturnValues":"ALL_NEW"})"),
@@ -698,9 +827,19 @@ TEST_CASE("DecodeDeleteItem decodes a request and checks ReturnValues", "[codec]
   CHECK(r.value().key.at("id") == AttributeValue::B(std::string("\x00\x01", 2)));
   CHECK(r.value().return_values == ReturnValues::kAllOld);
 
+  for (std::string_view rv : {"UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}) {
+    INFO(rv);
+    CheckValidation(
+        DecodeDeleteItem(R"({"TableName":"abc","Key":{"id":{"S":"a"}},"ReturnValues":")" +
+                         std::string(rv) + "\"}"),
+        "ReturnValues can only be ALL_OLD or NONE");
+  }
+  // A value outside the enum is a constraint error, reported with the other constraints.
   CheckValidation(
-      DecodeDeleteItem(R"({"TableName":"abc","Key":{"id":{"S":"a"}},"ReturnValues":"ALL_NEW"})"),
-      "Return values set to invalid value");
+      DecodeDeleteItem(R"({"TableName":"abc","Key":{"id":{"S":"a"}},"ReturnValues":"GARBAGE"})"),
+      "1 validation error detected: Value 'GARBAGE' at 'returnValues' failed to satisfy "
+      "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
+      "UPDATED_NEW]");
   CheckValidation(DecodeDeleteItem(R"({"TableName":"a;","ReturnValues":"x"})"),
                   "4 validation errors detected: Value 'a;' at 'tableName' failed to satisfy "
                   "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "
