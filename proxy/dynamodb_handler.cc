@@ -96,6 +96,20 @@ HttpResponse UnknownOperationNotFound() {
   return DynamoDbHandler::JsonResponse(404, "<UnknownOperationException/>\n");
 }
 
+// A response with every header DynamoDB sends (the HTTP server adds Date and Content-Length).
+HttpResponse MakeResponse(int status, std::string_view content_type, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
+                    static_cast<uInt>(body.size()));
+  response.headers.reserve(3);
+  response.headers.emplace_back("Content-Type", content_type);
+  response.headers.emplace_back("x-amzn-RequestId", NewRequestId());
+  response.headers.emplace_back("x-amz-crc32", std::to_string(crc));
+  response.body = std::move(body);
+  return response;
+}
+
 }  // namespace
 
 std::string NewRequestId() {
@@ -125,17 +139,8 @@ DynamoDbHandler::DynamoDbHandler(backend::Backend* backend, const Authenticator*
       health_body_("healthy: dynamodb." + region + ".amazonaws.com ") {}
 
 HttpResponse DynamoDbHandler::JsonResponse(int status, std::string body, bool plain_json) {
-  HttpResponse response;
-  response.status = status;
-  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
-                    static_cast<uInt>(body.size()));
-  response.headers.reserve(3);
-  response.headers.emplace_back("Content-Type",
-                                plain_json ? kPlainJsonContentType : kJsonContentType);
-  response.headers.emplace_back("x-amzn-RequestId", NewRequestId());
-  response.headers.emplace_back("x-amz-crc32", std::to_string(crc));
-  response.body = std::move(body);
-  return response;
+  return MakeResponse(status, plain_json ? kPlainJsonContentType : kJsonContentType,
+                      std::move(body));
 }
 
 HttpResponse DynamoDbHandler::ErrorResponse(const api::Error& error, bool plain_json) {
@@ -157,12 +162,7 @@ HttpResponse DynamoDbHandler::FramingError(FramingErrorKind kind) {
 
 void DynamoDbHandler::Handle(HttpRequest&& request, Responder responder) {
   if (request.method == "GET" && (request.target == "/" || request.target.empty())) {
-    HttpResponse response;
-    response.status = 200;
-    response.headers.emplace_back("Content-Type", "text/plain");
-    response.headers.emplace_back("x-amzn-RequestId", NewRequestId());
-    response.body = health_body_;
-    responder.Send(std::move(response));
+    responder.Send(MakeResponse(200, "text/plain", health_body_));
     return;
   }
   if (request.method != "POST") {

@@ -18,6 +18,7 @@
 #include <deque>
 #include <list>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "proxy/http_parser.h"
@@ -30,17 +31,31 @@
 // parsed in place; only bytes that cannot be parsed yet because the connection is paused are
 // copied into the connection (pending_input).
 //
-// Pipelining: each parsed request gets a slot at the back of the connection's slot queue and a
-// Responder naming that slot by sequence number. Send() fills the slot; Flush() then writes
-// every filled slot at the front of the queue, so responses leave in request order however the
-// handler orders its answers. The Responder holds only a weak reference to the connection:
-// once the connection is closed (or freed) Send() does nothing.
+// One request at a time: a connection hands the handler its next request only after the
+// previous one's response was Send()-ed (its bytes may still be on their way out). HTTP lets a
+// server work on pipelined requests in parallel only when they are safe methods, and every
+// DynamoDB call is a POST: a GetItem pipelined behind a PutItem must see the write. So at most
+// one request per connection is in flight (`in_flight`, named by the sequence number its
+// Responder carries); requests parsed behind it wait, already parsed, in `waiting`. Since
+// responses are produced in request order, Send() writes each one at once (no reordering
+// buffer). The common case costs nothing extra: a request that finds nothing in flight and
+// nothing waiting is handed over directly.
+//
+// Advancing: when the in-flight request is answered the next waiting one is dispatched. Inside
+// Pump() (the loop that dispatches, also used while parsing) that happens in the same loop, so a
+// handler answering synchronously runs a whole pipelined batch without a detour; a Send() from
+// anywhere else posts an Advance task through the worker's executor, so a handler is never
+// re-entered from its own Send() (a completion that answers many requests in a row would
+// otherwise find Handle() running inside it). Advance also resumes reading after backpressure.
 //
 // Backpressure: before parsing the next request the connection checks how much it owes; with
-// kMaxPipelined unanswered requests or kMaxUnwrittenBytes of responses not yet taken by the
-// kernel it stops reading and keeps the unparsed bytes. Once a write completes or a slot is
-// flushed below both limits, a resume task is posted through the worker's executor (never
-// resumed inside Send(), so a handler is never re-entered from its own Send()).
+// kMaxPipelined parsed requests unanswered (the one in flight plus those waiting) or
+// kMaxUnwrittenBytes of responses not yet taken by the kernel it stops reading and keeps the
+// unparsed bytes. Once a write completes or a request is answered below both limits, an
+// Advance task is posted (never resumed inside Send(), as above).
+//
+// A framing error ends the connection, but only after every request parsed before it: it waits
+// (pending_error) until nothing is in flight or waiting, then its response goes out last.
 //
 // Ending: the last response (the request said Connection: close, a framing error, or the server
 // is shutting down) moves the connection to kEnding; when its bytes are written the write side
@@ -53,8 +68,11 @@
 // those lingering past their deadline.
 //
 // Shutdown: the controlling thread posts BeginShutdown to every worker through its executor.
-// The worker closes its listener, stops parsing new requests, closes idle connections, and lets
-// the others finish: their last response says Connection: close. A grace timer force-closes
+// The worker closes its listener (new connections are refused from then on) and closes every
+// idle connection: nothing in flight or waiting and no request partly received. A connection in
+// the middle of receiving a request keeps reading until that request is complete, then parses
+// nothing more; every request already parsed is answered, and the last response says
+// Connection: close. Bytes of requests not yet begun are discarded. A grace timer force-closes
 // whatever is left after shutdown_grace_ms. When the last connection's close callback has run,
 // the worker closes its timers and its executor (running tasks still queued; later posts are
 // dropped), the loop runs out of handles and the thread ends.
@@ -72,14 +90,6 @@ constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
 
 class Worker;
 
-// One request's place in the response order.
-struct Slot {
-  bool ready = false;        // Send() has filled `response`
-  bool close_after = false;  // the last response on the connection
-  bool head = false;         // answer to HEAD: no body bytes
-  HttpResponse response;
-};
-
 struct Connection : std::enable_shared_from_this<Connection> {
   enum class State {
     kOpen,       // reading and answering requests
@@ -95,17 +105,23 @@ struct Connection : std::enable_shared_from_this<Connection> {
   uv_tcp_t tcp{};
   HttpParser parser;
   State state = State::kOpen;
-  std::deque<Slot> slots;
-  uint64_t first_seq = 0;      // sequence number of slots.front()
+  // The request the handler holds (see "One request at a time" above).
+  bool in_flight = false;
+  bool in_flight_head = false;   // it is a HEAD request: no body bytes in the answer
+  bool in_flight_close = false;  // it ends the connection (Connection: close, HTTP/1.0, ...)
+  uint64_t in_flight_seq = 0;    // its sequence number; the next one gets in_flight_seq + 1
+  std::deque<ParsedRequest> waiting;  // parsed, not yet handed to the handler
+  std::optional<FramingErrorKind> pending_error;  // answered after everything before it
   std::string pending_input;   // read but not parsed while paused
   size_t unwritten_bytes = 0;  // in uv_write requests not yet completed
   int pending_writes = 0;
   bool reading = false;
   bool parsing = false;        // inside Process(): unparsed input may be on the stack
+  bool pumping = false;        // inside Pump() or a direct dispatch: Send() need not post
   bool stop_parsing = false;   // no further request will be parsed
   bool peer_eof = false;       // the client shut down its side
   bool backpressured = false;  // paused because too much is owed
-  bool resume_posted = false;
+  bool advance_posted = false;
   bool continue_owed = false;  // "100 Continue" to send once earlier responses are out
   uint64_t last_activity = 0;  // uv_now() of the last byte read or write completed
   uint64_t linger_deadline = 0;
@@ -113,8 +129,14 @@ struct Connection : std::enable_shared_from_this<Connection> {
 
   uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&tcp); }
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp); }
+  // Parsed requests not yet answered: the one in flight plus those waiting.
+  size_t unanswered() const { return waiting.size() + (in_flight ? 1 : 0); }
+  // A response is still owed: a request in flight or waiting, or a framing error to report.
+  bool owes() const { return in_flight || !waiting.empty() || pending_error.has_value(); }
+  // A request has begun arriving and more of it is expected.
+  bool receiving() const { return !stop_parsing && !peer_eof && parser.in_message(); }
   bool Overloaded() const {
-    return slots.size() >= kMaxPipelined || unwritten_bytes >= kMaxUnwrittenBytes;
+    return unanswered() >= kMaxPipelined || unwritten_bytes >= kMaxUnwrittenBytes;
   }
 };
 
@@ -288,14 +310,17 @@ class Worker {
 
   void Accept();
   void Process(Connection* conn, std::string_view data);
+  void Enqueue(Connection* conn, ParsedRequest&& parsed);
+  void Pump(Connection* conn);
   void Dispatch(Connection* conn, ParsedRequest&& parsed);
   void FramingError(Connection* conn, FramingErrorKind kind);
-  void Flush(Connection* conn);
-  void Serialize(Slot&& slot, bool close, std::vector<std::string>* pieces);
+  void SendFramingError(Connection* conn);
+  void MaybeSendContinue(Connection* conn);
+  void Serialize(HttpResponse&& response, bool head, bool close, std::vector<std::string>* pieces);
   void Write(Connection* conn, std::vector<std::string>&& pieces);
   void AfterProgress(Connection* conn);
-  void MaybeResume(Connection* conn);
-  void Resume(Connection* conn);
+  void PostAdvance(Connection* conn);
+  void Advance(Connection* conn);
   void UpdateReading(Connection* conn);
   void BeginLinger(Connection* conn);
   void Close(Connection* conn);

@@ -97,6 +97,36 @@ TEST_CASE("ValidateItemForTable accepts an item with the key", "[validation]") {
   CHECK(ValidateItemForTable(ranged, RangeTable()).ok());
 }
 
+TEST_CASE("Sets of non-key attributes may hold empty members; keys may not be empty",
+          "[validation]") {
+  // Empty members count 0 bytes toward the item size.
+  CHECK(AttributeValueSizeBytes(AttributeValue::SS({"", "a"})) == 1);
+  CHECK(AttributeValueSizeBytes(AttributeValue::BS({""})) == 0);
+
+  Item item;
+  item.emplace("id", AttributeValue::S("a"));
+  item.emplace("ss", AttributeValue::SS({""}));
+  item.emplace("ss2", AttributeValue::SS({"", "a"}));
+  item.emplace("bs", AttributeValue::BS({""}));
+  item.emplace("l", AttributeValue::L({AttributeValue::SS({""}), AttributeValue::B("")}));
+  CHECK(ValidateItemForTable(item, HashTable()).ok());
+
+  // The same sets do not make an empty key acceptable.
+  item.insert_or_assign("id", AttributeValue::S(""));
+  CheckValidation(ValidateItemForTable(item, HashTable()),
+                  "One or more parameter values are not valid. The AttributeValue for a key "
+                  "attribute cannot contain an empty string value. Key: id");
+  // A set is never a key, empty member or not.
+  item.insert_or_assign("id", AttributeValue::SS({""}));
+  CheckValidation(
+      ValidateItemForTable(item, HashTable()),
+      "One or more parameter values were invalid: Type mismatch for key id expected: S actual: SS");
+  Key key;
+  key.emplace("id", AttributeValue::BS({""}));
+  CheckValidation(ValidateKeyForTable(key, HashTable(ScalarAttributeType::kB)),
+                  "The provided key element does not match the schema");
+}
+
 TEST_CASE("ValidateItemForTable reports a missing key attribute", "[validation]") {
   Item item;
   item.emplace("other", AttributeValue::S("a"));
