@@ -16,9 +16,12 @@ namespace ddbx::api {
 
 // ---- Table metadata ----
 
-enum class KeyType : uint8_t { kHash, kRange };                // "HASH", "RANGE"
-enum class ScalarAttributeType : uint8_t { kS, kN, kB };      // "S", "N", "B"
-enum class BillingMode : uint8_t { kProvisioned, kPayPerRequest };  // "PROVISIONED", "PAY_PER_REQUEST"
+enum class KeyType : uint8_t { kHash, kRange };           // "HASH", "RANGE"
+enum class ScalarAttributeType : uint8_t { kS, kN, kB };  // "S", "N", "B"
+enum class BillingMode : uint8_t {
+  kProvisioned,
+  kPayPerRequest
+};  // "PROVISIONED", "PAY_PER_REQUEST"
 enum class TableStatus : uint8_t { kCreating, kUpdating, kDeleting, kActive };
 enum class ReturnValues : uint8_t { kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew };
 enum class ReturnConsumedCapacity : uint8_t { kNone, kTotal, kIndexes };
@@ -59,7 +62,7 @@ struct TableDescription {
   double creation_date_time = 0;  // seconds since the epoch, with fraction
   BillingMode billing_mode = BillingMode::kProvisioned;
   double last_update_to_pay_per_request_date_time = 0;  // 0: never
-  ProvisionedThroughput provisioned_throughput;        // zeros for PAY_PER_REQUEST
+  ProvisionedThroughput provisioned_throughput;         // zeros for PAY_PER_REQUEST
   double last_increase_date_time = 0;  // of provisioned throughput, epoch seconds; 0: never
   double last_decrease_date_time = 0;  // of provisioned throughput, epoch seconds; 0: never
   int64_t number_of_decreases_today = 0;

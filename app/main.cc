@@ -99,12 +99,12 @@ int Serve(int argc, const char* const* argv) {
     return 1;
   }
   if (Logs(config, LogLevel::kInfo)) {
-    std::fprintf(stderr, "ddbx %s listening on %s:%u (%d worker threads, %s, auth %s)\n",
-                 DDBX_VERSION, config.listen.ipv6 ? ("[" + config.listen.host + "]").c_str()
-                                                  : config.listen.host.c_str(),
-                 static_cast<unsigned>(server.port()), config.threads,
-                 config.in_memory ? "in memory" : ("data in " + config.data_dir).c_str(),
-                 std::string(ddbx::config::AuthModeName(config.auth.mode)).c_str());
+    std::fprintf(
+        stderr, "ddbx %s listening on %s:%u (%d worker threads, %s, auth %s)\n", DDBX_VERSION,
+        config.listen.ipv6 ? ("[" + config.listen.host + "]").c_str() : config.listen.host.c_str(),
+        static_cast<unsigned>(server.port()), config.threads,
+        config.in_memory ? "in memory" : ("data in " + config.data_dir).c_str(),
+        std::string(ddbx::config::AuthModeName(config.auth.mode)).c_str());
   }
 
   int signal_number = 0;

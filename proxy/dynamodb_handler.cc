@@ -19,7 +19,7 @@ constexpr std::string_view kPlainJsonContentType = "application/json";
 
 // One entry per operation ddbx serves: decode the body, call the backend, encode the answer.
 using OperationFn = void (*)(backend::Backend* backend, std::string_view body, bool plain_json,
-                            Responder responder);
+                             Responder responder);
 
 // Decodes `body` into Request, calls (backend->*method), and answers with encode(response) or
 // the error. The completion runs on the responder's worker (the backend posts it there).
@@ -34,24 +34,24 @@ void Call(backend::Backend* backend, std::string_view body, bool plain_json, Res
     return;
   }
   api::Executor* executor = responder.executor();
-  (backend->*method)(std::move(request).value(), executor,
-                     [responder, encode, plain_json](api::Result<Response> result) mutable {
-                       if (!result.ok()) {
-                         responder.Send(DynamoDbHandler::ErrorResponse(result.error(), plain_json));
-                         return;
-                       }
-                       responder.Send(DynamoDbHandler::JsonResponse(
-                           200, encode(result.value()), plain_json));
-                     });
+  (backend->*method)(
+      std::move(request).value(), executor,
+      [responder, encode, plain_json](api::Result<Response> result) mutable {
+        if (!result.ok()) {
+          responder.Send(DynamoDbHandler::ErrorResponse(result.error(), plain_json));
+          return;
+        }
+        responder.Send(DynamoDbHandler::JsonResponse(200, encode(result.value()), plain_json));
+      });
 }
 
 #define DDBX_OPERATION(Name, Decode, Encode)                                        \
   {                                                                                 \
-    #Name, [](backend::Backend* backend, std::string_view body, bool plain_json,      \
+#Name, [](backend::Backend* backend, std::string_view body, bool plain_json,      \
               Responder responder) {                                                \
       Call(backend, body, plain_json, std::move(responder), Decode,                 \
            &backend::Backend::Name, Encode);                                        \
-    }                                                                               \
+    } \
   }
 
 struct Operation {
@@ -100,8 +100,8 @@ HttpResponse UnknownOperationNotFound() {
 HttpResponse MakeResponse(int status, std::string_view content_type, std::string body) {
   HttpResponse response;
   response.status = status;
-  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
-                    static_cast<uInt>(body.size()));
+  uLong crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
   response.headers.reserve(3);
   response.headers.emplace_back("Content-Type", content_type);
   response.headers.emplace_back("x-amzn-RequestId", NewRequestId());

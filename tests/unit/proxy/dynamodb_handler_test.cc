@@ -132,8 +132,8 @@ uint32_t Crc32(const std::string& body) {
       crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
 }
 
-void CheckDynamoHeaders(const Response& r, const std::string& content_type =
-                                                "application/x-amz-json-1.0") {
+void CheckDynamoHeaders(const Response& r,
+                        const std::string& content_type = "application/x-amz-json-1.0") {
   CHECK(r.headers.at("content-type") == content_type);
   const std::string& id = r.headers.at("x-amzn-requestid");
   CHECK(id.size() == 52);
