@@ -20,7 +20,7 @@ ctest --test-dir build --output-on-failure || failed+=(unit)
 step "unit tests under ThreadSanitizer"
 for t in unit_proxy unit_engine; do
   if [ -x "build-tsan/tests/$t" ]; then
-    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" "build-tsan/tests/$t" || failed+=("tsan:$t")
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" "build-tsan/tests/$t" || failed+=("tsan:$t")
   fi
 done
 
