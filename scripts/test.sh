@@ -38,7 +38,7 @@ for f in build-fuzz/tests/fuzz/*_fuzz; do
     tail -50 "build-fuzz/$name.log"
     failed+=("fuzz:$name")
   else
-    grep -E "^#[0-9]+ +DONE" "build-fuzz/$name.log" || tail -2 "build-fuzz/$name.log"
+    grep -E "^Done [0-9]+ runs" "build-fuzz/$name.log" || tail -2 "build-fuzz/$name.log"
   fi
   rm -rf "$work"
 done
