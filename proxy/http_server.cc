@@ -107,13 +107,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
   State state = State::kOpen;
   // The request the handler holds (see "One request at a time" above).
   bool in_flight = false;
-  bool in_flight_head = false;   // it is a HEAD request: no body bytes in the answer
-  bool in_flight_close = false;  // it ends the connection (Connection: close, HTTP/1.0, ...)
-  uint64_t in_flight_seq = 0;    // its sequence number; the next one gets in_flight_seq + 1
+  bool in_flight_head = false;        // it is a HEAD request: no body bytes in the answer
+  bool in_flight_close = false;       // it ends the connection (Connection: close, HTTP/1.0, ...)
+  uint64_t in_flight_seq = 0;         // its sequence number; the next one gets in_flight_seq + 1
   std::deque<ParsedRequest> waiting;  // parsed, not yet handed to the handler
   std::optional<FramingErrorKind> pending_error;  // answered after everything before it
-  std::string pending_input;   // read but not parsed while paused
-  size_t unwritten_bytes = 0;  // in uv_write requests not yet completed
+  std::string pending_input;                      // read but not parsed while paused
+  size_t unwritten_bytes = 0;                     // in uv_write requests not yet completed
   int pending_writes = 0;
   bool reading = false;
   bool parsing = false;        // inside Process(): unparsed input may be on the stack
@@ -135,9 +135,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
   bool owes() const { return in_flight || !waiting.empty() || pending_error.has_value(); }
   // A request has begun arriving and more of it is expected.
   bool receiving() const { return !stop_parsing && !peer_eof && parser.in_message(); }
-  bool Overloaded() const {
-    return unanswered() >= kMaxPipelined || unwritten_bytes >= kMaxUnwrittenBytes;
-  }
+  bool OutputFull() const { return unwritten_bytes >= kMaxUnwrittenBytes; }
+  bool Overloaded() const { return unanswered() >= kMaxPipelined || OutputFull(); }
 };
 
 // One uv_write: owns the bytes until the callback.
@@ -316,7 +315,8 @@ class Worker {
   void FramingError(Connection* conn, FramingErrorKind kind);
   void SendFramingError(Connection* conn);
   void MaybeSendContinue(Connection* conn);
-  void Serialize(HttpResponse&& response, bool head, bool close, std::vector<std::string>* pieces);
+  void Serialize(HttpResponse&& response, bool head_only, bool close,
+                 std::vector<std::string>* pieces);
   void Write(Connection* conn, std::vector<std::string>&& pieces);
   void AfterProgress(Connection* conn);
   void PostAdvance(Connection* conn);
@@ -465,8 +465,9 @@ void Worker::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   worker->Process(conn, std::string_view(buf->base, static_cast<size_t>(nread)));
 }
 
-// Parses and dispatches requests from `data` until it is used up, the connection stops
-// parsing, or it becomes overloaded (then the rest waits in pending_input).
+// Parses requests from `data` until it is used up, the connection stops parsing, or it becomes
+// overloaded (then the rest waits in pending_input). Each request is dispatched at once if
+// nothing is ahead of it, else it waits.
 void Worker::Process(Connection* conn, std::string_view data) {
   conn->parsing = true;
   for (;;) {
@@ -486,25 +487,59 @@ void Worker::Process(Connection* conn, std::string_view data) {
       break;
     }
     if (conn->parser.ready()) {
-      Dispatch(conn, conn->parser.TakeRequest());
+      ParsedRequest parsed = conn->parser.TakeRequest();
+      conn->continue_owed = false;  // the body is here
+      // The request that was arriving when shutdown began is the connection's last.
+      if (!parsed.keep_alive || shutting_down_) conn->stop_parsing = true;
+      Enqueue(conn, std::move(parsed));
       continue;
     }
     if (conn->parser.TakeExpectContinue()) {
       conn->continue_owed = true;
-      Flush(conn);
+      MaybeSendContinue(conn);
     }
     break;  // every byte used; the next request needs more
   }
   conn->parsing = false;
 }
 
+void Worker::Enqueue(Connection* conn, ParsedRequest&& parsed) {
+  if (!conn->owes() && !conn->pumping) {
+    // The common case: nothing ahead of it.
+    conn->pumping = true;
+    Dispatch(conn, std::move(parsed));
+    conn->pumping = false;
+    return;
+  }
+  conn->waiting.push_back(std::move(parsed));
+  Pump(conn);
+}
+
+// Hands waiting requests to the handler, one at a time, while each is answered at once; ends
+// with the framing error if that is all that is left. While too much output is unwritten the
+// next request waits too (AfterProgress() comes back here once a write completes).
+void Worker::Pump(Connection* conn) {
+  if (conn->pumping) return;
+  conn->pumping = true;
+  while (conn->state == Connection::State::kOpen && !conn->in_flight) {
+    if (!conn->waiting.empty()) {
+      if (conn->OutputFull()) break;
+      ParsedRequest parsed = std::move(conn->waiting.front());
+      conn->waiting.pop_front();
+      Dispatch(conn, std::move(parsed));
+      continue;
+    }
+    if (conn->pending_error) SendFramingError(conn);
+    break;
+  }
+  conn->pumping = false;
+}
+
 void Worker::Dispatch(Connection* conn, ParsedRequest&& parsed) {
-  const uint64_t seq = conn->first_seq + conn->slots.size();
-  Slot& slot = conn->slots.emplace_back();
-  slot.head = parsed.head;
-  slot.close_after = !parsed.keep_alive;
-  conn->continue_owed = false;  // the body is here
-  if (!parsed.keep_alive) conn->stop_parsing = true;
+  conn->in_flight = true;
+  conn->in_flight_head = parsed.head;
+  conn->in_flight_close = !parsed.keep_alive;
+  const uint64_t seq = ++conn->in_flight_seq;
   auto state = std::make_shared<Responder::State>();
   state->connection = conn->weak_from_this();
   state->seq = seq;
@@ -513,55 +548,59 @@ void Worker::Dispatch(Connection* conn, ParsedRequest&& parsed) {
 }
 
 void Worker::FramingError(Connection* conn, FramingErrorKind kind) {
-  Slot& slot = conn->slots.emplace_back();
-  slot.ready = true;
-  slot.close_after = true;
-  slot.response = handler_->FramingError(kind);
+  conn->pending_error = kind;
   conn->stop_parsing = true;
   conn->continue_owed = false;
   conn->pending_input.clear();
-  Flush(conn);
+  Pump(conn);  // answers it now unless requests before it are still owed
 }
 
-void Worker::Send(Connection* conn, uint64_t seq, HttpResponse&& response) {
-  if (conn->state != Connection::State::kOpen || seq < conn->first_seq) return;
-  const uint64_t index = seq - conn->first_seq;
-  if (index >= conn->slots.size()) return;
-  Slot& slot = conn->slots[index];
-  if (slot.ready) return;  // a second Send() for one request is ignored
-  slot.ready = true;
-  slot.response = std::move(response);
-  Flush(conn);
-}
-
-// Writes every answered slot at the front of the queue, in order, plus a "100 Continue" owed to
-// the request being received once nothing is queued before it.
-void Worker::Flush(Connection* conn) {
-  if (conn->state != Connection::State::kOpen) return;
+// REQUIRES: pending_error, nothing in flight or waiting.
+void Worker::SendFramingError(Connection* conn) {
+  const FramingErrorKind kind = *conn->pending_error;
+  conn->pending_error.reset();
   std::vector<std::string> pieces;
-  while (!conn->slots.empty() && conn->slots.front().ready) {
-    Slot slot = std::move(conn->slots.front());
-    conn->slots.pop_front();
-    ++conn->first_seq;
-    const bool close = slot.close_after || (shutting_down_ && conn->slots.empty());
-    Serialize(std::move(slot), close, &pieces);
-    if (close) {
-      conn->state = Connection::State::kEnding;
-      conn->slots.clear();
-      conn->continue_owed = false;
-      break;
-    }
-  }
-  if (conn->continue_owed && conn->slots.empty() && conn->state == Connection::State::kOpen) {
-    conn->continue_owed = false;
-    pieces.emplace_back(kContinueResponse);
-  }
-  if (!pieces.empty()) Write(conn, std::move(pieces));
+  Serialize(handler_->FramingError(kind), /*head_only=*/false, /*close=*/true, &pieces);
+  conn->state = Connection::State::kEnding;
+  Write(conn, std::move(pieces));
   AfterProgress(conn);
 }
 
-void Worker::Serialize(Slot&& slot, bool close, std::vector<std::string>* pieces) {
-  HttpResponse& response = slot.response;
+// Sends the "100 Continue" owed to the request being received once nothing is owed before it.
+void Worker::MaybeSendContinue(Connection* conn) {
+  if (!conn->continue_owed || conn->owes() || conn->state != Connection::State::kOpen) return;
+  conn->continue_owed = false;
+  std::vector<std::string> pieces;
+  pieces.emplace_back(kContinueResponse);
+  Write(conn, std::move(pieces));
+}
+
+void Worker::Send(Connection* conn, uint64_t seq, HttpResponse&& response) {
+  // Not the request in flight: a second Send() for one request, or the connection is ending.
+  if (conn->state != Connection::State::kOpen || !conn->in_flight || seq != conn->in_flight_seq) {
+    return;
+  }
+  conn->in_flight = false;
+  conn->last_activity = uv_now(&loop_);
+  const bool more = !conn->waiting.empty() || conn->pending_error.has_value();
+  const bool close = conn->in_flight_close || (shutting_down_ && !more && !conn->receiving());
+  std::vector<std::string> pieces;
+  Serialize(std::move(response), conn->in_flight_head, close, &pieces);
+  if (close) {
+    conn->state = Connection::State::kEnding;
+    conn->waiting.clear();
+    conn->pending_error.reset();
+    conn->continue_owed = false;
+  } else if (conn->continue_owed && !more) {
+    conn->continue_owed = false;
+    pieces.emplace_back(kContinueResponse);
+  }
+  Write(conn, std::move(pieces));
+  AfterProgress(conn);  // the next request: Pump()'s loop, or a posted Advance, never in here
+}
+
+void Worker::Serialize(HttpResponse&& response, bool head_only, bool close,
+                       std::vector<std::string>* pieces) {
   std::string head;
   head.reserve(160 + response.body.size() * (response.body.size() <= kInlineBodyBytes));
   head += "HTTP/1.1 ";
@@ -582,7 +621,7 @@ void Worker::Serialize(Slot&& slot, bool close, std::vector<std::string>* pieces
   head += "\r\nDate: ";
   head += DateValue();
   head += close ? "\r\nConnection: close\r\n\r\n" : "\r\nConnection: keep-alive\r\n\r\n";
-  if (slot.head || response.body.empty()) {
+  if (head_only || response.body.empty()) {
     pieces->push_back(std::move(head));
   } else if (response.body.size() <= kInlineBodyBytes) {
     head += response.body;
@@ -656,7 +695,8 @@ void Worker::OnWrite(uv_write_t* req, int status) {
 }
 
 // After something was written or answered: end the connection if nothing more is owed and it
-// is over, or let it read again if it was paused.
+// is over, or post an Advance if it can go on: a waiting request (or framing error) can be
+// handed over, or reading can resume. Inside Pump() its own loop hands the next one over.
 void Worker::AfterProgress(Connection* conn) {
   using State = Connection::State;
   if (conn->state == State::kClosing || conn->state == State::kLingering) return;
@@ -669,36 +709,42 @@ void Worker::AfterProgress(Connection* conn) {
       }
       return;
     }
-    if (conn->slots.empty() &&
-        (shutting_down_ || (conn->peer_eof && !conn->backpressured && !conn->parsing))) {
+    if (!conn->owes() && ((shutting_down_ && !conn->receiving()) ||
+                          (conn->peer_eof && !conn->backpressured && !conn->parsing))) {
       Close(conn);
       return;
     }
   }
-  MaybeResume(conn);
+  if (conn->state != State::kOpen || conn->OutputFull()) return;
+  const bool next = !conn->in_flight && !conn->pumping &&
+                    (!conn->waiting.empty() || conn->pending_error.has_value());
+  const bool read = conn->backpressured && conn->unanswered() < kMaxPipelined;
+  if (next || read) PostAdvance(conn);
 }
 
-void Worker::MaybeResume(Connection* conn) {
-  if (!conn->backpressured || conn->resume_posted || conn->Overloaded()) return;
-  conn->resume_posted = true;
+void Worker::PostAdvance(Connection* conn) {
+  if (conn->advance_posted) return;
+  conn->advance_posted = true;
   std::weak_ptr<Connection> weak = conn->weak_from_this();
   executor_.Post([weak] {
     std::shared_ptr<Connection> c = weak.lock();
     if (!c) return;
-    c->resume_posted = false;
-    c->worker->Resume(c.get());
+    c->advance_posted = false;
+    c->worker->Advance(c.get());
   });
 }
 
-void Worker::Resume(Connection* conn) {
-  if (conn->state != Connection::State::kOpen || !conn->backpressured || conn->Overloaded()) {
-    return;
+// Dispatches the next waiting request, and parses what was held back if no longer overloaded.
+void Worker::Advance(Connection* conn) {
+  if (conn->state != Connection::State::kOpen) return;
+  Pump(conn);
+  if (conn->state == Connection::State::kOpen && conn->backpressured && !conn->Overloaded()) {
+    conn->backpressured = false;
+    std::string input = std::move(conn->pending_input);
+    conn->pending_input.clear();
+    Process(conn, input);
+    UpdateReading(conn);
   }
-  conn->backpressured = false;
-  std::string input = std::move(conn->pending_input);
-  conn->pending_input.clear();
-  Process(conn, input);
-  UpdateReading(conn);
   AfterProgress(conn);  // a client that already sent EOF may be owed nothing more
 }
 
@@ -741,7 +787,9 @@ void Worker::OnShutdownWritten(uv_shutdown_t* req, int status) {
 void Worker::Close(Connection* conn) {
   if (conn->state == Connection::State::kClosing) return;
   conn->state = Connection::State::kClosing;
-  conn->slots.clear();
+  conn->in_flight = false;
+  conn->waiting.clear();
+  conn->pending_error.reset();
   conn->pending_input.clear();
   conn->pending_input.shrink_to_fit();
   conn->reading = false;
@@ -772,8 +820,9 @@ void Worker::Sweep() {
       case State::kOpen:
       case State::kEnding:
         // Nothing owed by the handler and nothing moved for the whole timeout: either an idle
-        // keep-alive connection, a client stalled mid-request, or one not reading its response.
-        if (options_->idle_timeout_ms != 0 && conn->slots.empty() &&
+        // keep-alive connection, a client stalled mid-request, or one not reading its response
+        // (requests waiting behind that response included).
+        if (options_->idle_timeout_ms != 0 && !conn->in_flight &&
             now - conn->last_activity >= options_->idle_timeout_ms) {
           Close(conn);
         }
@@ -792,13 +841,18 @@ void Worker::BeginShutdown() {
   for (auto it = connections_.begin(); it != connections_.end();) {
     Connection* conn = (it++)->get();
     if (conn->state != Connection::State::kOpen) continue;
-    conn->stop_parsing = true;
-    conn->continue_owed = false;
-    conn->pending_input.clear();
-    conn->backpressured = false;
-    // Idle (or only finishing a write): closed now or once its writes are done. Otherwise
-    // Flush() marks the last response Connection: close and the connection ends after it.
-    if (conn->slots.empty()) AfterProgress(conn);
+    // A request partly received is finished first (Process() stops after it); otherwise no
+    // new request is begun, and bytes held back under backpressure are dropped.
+    if (!conn->receiving()) {
+      conn->stop_parsing = true;
+      conn->continue_owed = false;
+      conn->pending_input.clear();
+      conn->backpressured = false;
+      UpdateReading(conn);
+    }
+    // Idle (or only finishing a write): closed now or once its writes are done. Otherwise the
+    // last response owed says Connection: close and the connection ends after it.
+    AfterProgress(conn);
   }
   MaybeFinish();
 }

@@ -3,8 +3,12 @@
 // N worker threads, each with its own uv_loop_t and its own listening socket bound to the same
 // address with SO_REUSEPORT (the kernel spreads connections across them). A connection lives on
 // one worker for its whole life. Keep-alive and pipelining: requests on one connection are
-// parsed as they arrive (split across packets or many in one packet) and their responses are
-// written in request order, even when handlers answer out of order.
+// parsed as they arrive (split across packets or many in one packet) but handed to the handler
+// one at a time, in order: the next request on a connection reaches Handle() only after the
+// previous one's response was Send()-ed (HTTP allows parallel work on pipelined requests only
+// for safe methods, and DynamoDB calls are POSTs: a read pipelined behind a write must see it).
+// Requests parsed meanwhile wait in the connection; it stops reading while 128 parsed requests
+// are unanswered or 1 MiB of responses is unwritten. Different connections run side by side.
 //
 // Framing errors (oversized header block or body, malformed HTTP) are answered by the server
 // itself with the response HttpHandler::FramingError() builds, and the connection is closed.
@@ -27,7 +31,7 @@
 namespace ddbx::proxy {
 
 struct HttpHeader {
-  std::string name;  // lower-cased
+  std::string name;   // lower-cased
   std::string value;  // as received, surrounding whitespace trimmed
 };
 
@@ -66,7 +70,8 @@ class HttpHandler {
  public:
   virtual ~HttpHandler() = default;
 
-  // Must lead to exactly one responder.Send(), now or later on the same worker thread.
+  // Must lead to exactly one responder.Send(), now or later on the same worker thread. The
+  // connection's next request is handed over only after that Send(), never from inside it.
   virtual void Handle(HttpRequest&& request, Responder responder) = 0;
 
   // The response sent before closing a connection on a framing error.
@@ -75,12 +80,12 @@ class HttpHandler {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8000;                       // 0: pick a free port (see HttpServer::port())
-  int threads = 1;                            // worker threads, each with its own loop
-  size_t max_header_bytes = 64 * 1024;        // request line + headers
-  size_t max_body_bytes = 16 * 1024 * 1024;   // DynamoDB's request size limit
-  uint64_t idle_timeout_ms = 60 * 1000;       // close connections idle this long (0: never)
-  uint64_t shutdown_grace_ms = 30 * 1000;     // Shutdown() waits at most this for in-flight work
+  uint16_t port = 8000;                      // 0: pick a free port (see HttpServer::port())
+  int threads = 1;                           // worker threads, each with its own loop
+  size_t max_header_bytes = 64 * 1024;       // request line + headers
+  size_t max_body_bytes = 16 * 1024 * 1024;  // DynamoDB's request size limit
+  uint64_t idle_timeout_ms = 60 * 1000;      // close connections idle this long (0: never)
+  uint64_t shutdown_grace_ms = 30 * 1000;    // Shutdown() waits at most this for in-flight work
 };
 
 class HttpServer {
@@ -98,8 +103,11 @@ class HttpServer {
   // The bound port (useful with port 0). REQUIRES: Start() succeeded.
   uint16_t port() const;
 
-  // Graceful stop: stop accepting, let in-flight requests finish and their responses be written
-  // (up to shutdown_grace_ms), close every connection, join the workers. Idempotent.
+  // Graceful stop: stop accepting (new connections are refused), close idle connections at once,
+  // finish receiving any request whose bytes have begun to arrive, answer every request already
+  // received (the last response on each connection says Connection: close), let the responses
+  // be written, then close every connection and join the workers. Whatever is still open after
+  // shutdown_grace_ms is closed regardless. Blocks until done. Idempotent.
   void Shutdown();
 
   // Number of open client connections across all workers (any thread).

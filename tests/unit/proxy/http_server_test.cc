@@ -1,13 +1,18 @@
 // Tests for proxy/http_server and proxy/loop_executor over real sockets on 127.0.0.1.
 //
 // A TestHandler answers by target: "/sync" at once, "/post" through the executor from its own
-// worker, "/delay/<ms>" from a Delayer thread through the executor (so answers can come out of
-// order), "/big/<bytes>" with a large body. It counts every callback; the tests assert counts.
+// worker, "/delay/<ms>" from a Delayer thread through the executor, "/hold" only when the test
+// calls ReleaseHeld(), "/big/<bytes>" with a large body, "/quiet" with a short body whatever the
+// request's. It counts every callback and how many requests it holds unanswered at once; the
+// tests assert the counts.
 #include "proxy/http_server.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -119,7 +124,11 @@ class TestHandler : public HttpHandler {
     if (target.rfind("/big/", 0) == 0) {
       response.body = std::string(static_cast<size_t>(ParseIntAfter(target, "/big/")), 'B');
     }
-    if (target.rfind("/delay/", 0) == 0) {
+    if (target == "/quiet") response.body = "quiet " + std::to_string(request.body.size());
+    if (target == "/hold") {
+      std::lock_guard<std::mutex> lock(mu_);
+      held_.emplace_back(responder, std::move(response));
+    } else if (target.rfind("/delay/", 0) == 0) {
       api::Executor* executor = responder.executor();
       const int ms = ParseIntAfter(target, "/delay/");
       delayer_->After(ms, [this, executor, responder, response]() mutable {
@@ -183,6 +192,19 @@ class TestHandler : public HttpHandler {
     std::lock_guard<std::mutex> lock(mu_);
     return targets_;
   }
+  // Answers every "/hold" request so far, each on its own worker. Any thread.
+  void ReleaseHeld() {
+    std::vector<std::pair<Responder, HttpResponse>> held;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      held.swap(held_);
+    }
+    for (auto& [responder, response] : held) {
+      responder.executor()->Post([this, responder = responder, response = response]() mutable {
+        Answer(responder, std::move(response));
+      });
+    }
+  }
 
  private:
   void Answer(Responder responder, HttpResponse response) {
@@ -203,6 +225,7 @@ class TestHandler : public HttpHandler {
   std::map<FramingErrorKind, int> framing_;
   std::set<std::thread::id> threads_;
   std::vector<std::string> targets_;
+  std::vector<std::pair<Responder, HttpResponse>> held_;
 };
 
 // Server, handler and delayer torn down in a safe order: the server stops first (no more
@@ -329,6 +352,13 @@ class Client {
   }
 
   void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+  int fd() const { return fd_; }
+  uint16_t local_port() const {
+    sockaddr_in addr{};
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    return ntohs(addr.sin_port);
+  }
   void set_head_only(bool head_only) { head_only_ = head_only; }
   const std::string& buffered() const { return buffer_; }
 
@@ -349,6 +379,47 @@ class Client {
   bool head_only_ = false;
   std::string buffer_;
 };
+
+// The server's end of `client`'s connection. The server runs in this process, so its socket is
+// one of our descriptors: the one bound to the server's port whose peer is the client's port.
+// -1 if not found. Only queried (ioctl), never read or written.
+int ServerSideFd(uint16_t server_port, const Client& client) {
+  const uint16_t client_port = client.local_port();
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int found = -1;
+  while (dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const int fd = std::atoi(entry->d_name);
+    sockaddr_in local{};
+    sockaddr_in peer{};
+    socklen_t local_len = sizeof(local);
+    socklen_t peer_len = sizeof(peer);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+        local.sin_family != AF_INET ||
+        ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
+      continue;
+    }
+    if (ntohs(local.sin_port) == server_port && ntohs(peer.sin_port) == client_port) {
+      found = fd;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return found;
+}
+
+// Bytes received by the kernel on `fd` that its owner has not read yet.
+int UnreadBytes(int fd) {
+  int n = -1;
+  return ::ioctl(fd, FIONREAD, &n) == 0 ? n : -1;
+}
+
+// Bytes written to `fd` that the peer's kernel has not acknowledged (queued or in flight).
+int UnsentBytes(int fd) {
+  int n = -1;
+  return ::ioctl(fd, TIOCOUTQ, &n) == 0 ? n : -1;
+}
 
 std::string Get(const std::string& target, const std::string& extra = "") {
   return "GET " + target + " HTTP/1.1\r\nHost: test\r\n" + extra + "\r\n";
@@ -394,45 +465,147 @@ TEST_CASE("keep-alive: many requests on one connection") {
   CHECK(WaitFor([&] { return f.server->connection_count() == 0; }));
 }
 
-TEST_CASE("pipelined requests answered out of order come back in request order") {
+TEST_CASE("pipelined requests are handed to the handler one at a time, in order") {
   Fixture f;
   Client c(f.port());
-  const int delays[] = {400, 300, 0, 200, 100, 0};
+  // Slow answers first: were they handled side by side, the fast ones would be answered first.
+  const int delays[] = {200, 150, 0, 100, 50, 0};
+  std::vector<std::string> sent;
   std::string batch;
-  for (int ms : delays) batch += Get("/delay/" + std::to_string(ms));
-  batch += Get("/post") + Get("/sync");
+  for (int ms : delays) {
+    sent.push_back("/delay/" + std::to_string(ms));
+    batch += Get(sent.back());
+  }
+  for (const char* target : {"/post", "/sync", "/post", "/delay/0", "/sync"}) {
+    sent.emplace_back(target);
+    batch += Get(target);
+  }
+  const auto start = Clock::now();
   REQUIRE(c.Send(batch));
   std::vector<std::string> got;
-  for (int i = 0; i < 8; ++i) {
+  for (size_t i = 0; i < sent.size(); ++i) {
     auto r = c.Read();
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
+    CHECK(r->headers["connection"] == "keep-alive");
     got.push_back(r->headers["x-target"]);
   }
-  CHECK(got == std::vector<std::string>{"/delay/400", "/delay/300", "/delay/0", "/delay/200",
-                                        "/delay/100", "/delay/0", "/post", "/sync"});
-  CHECK(f.handler.handled() == 8);
-  CHECK(f.handler.answered() == 8);
-  CHECK(f.handler.max_outstanding() >= 4);  // they really were in flight together
+  CHECK(got == sent);
+  CHECK(f.handler.targets() == sent);  // the handler saw them in request order
+  CHECK(f.handler.handled() == static_cast<int>(sent.size()));
+  CHECK(f.handler.answered() == static_cast<int>(sent.size()));
+  // Each was handed over only once the one before it was answered: never two at once, so the
+  // delays add up.
+  CHECK(f.handler.max_outstanding() == 1);
+  CHECK(MsSince(start) >= 500);
 }
 
-TEST_CASE("many requests in one packet, beyond the pipelining limit") {
+TEST_CASE("requests on different connections are still handled side by side") {
+  Fixture f;
+  Client a(f.port());
+  Client b(f.port());
+  REQUIRE(a.Send(Get("/delay/300") + Get("/sync")));
+  REQUIRE(b.Send(Get("/delay/300") + Get("/sync")));
+  for (Client* c : {&a, &b}) {
+    auto first = c->Read();
+    REQUIRE(first.has_value());
+    CHECK(first->headers["x-target"] == "/delay/300");
+    auto second = c->Read();
+    REQUIRE(second.has_value());
+    CHECK(second->headers["x-target"] == "/sync");
+  }
+  CHECK(f.handler.max_outstanding() == 2);  // one per connection
+  CHECK(f.handler.handled() == 4);
+}
+
+TEST_CASE("many requests in one packet, answered at once or later, keep their order") {
   Fixture f;
   Client c(f.port());
+  // "/sync" answers inside Handle(): the next request is handed over in the same loop. "/post"
+  // answers from a task: the next one is handed over from a task too, never inside Send().
   std::string batch;
-  for (int i = 0; i < 300; ++i) batch += Get("/delay/" + std::to_string(20 + i % 7));
+  std::vector<std::string> sent;
+  for (int i = 0; i < 300; ++i) {
+    sent.push_back((i % 3 == 0 ? "/post?i=" : "/sync?i=") + std::to_string(i));
+    batch += Get(sent.back());
+  }
   REQUIRE(c.Send(batch));
+  std::vector<std::string> got;
   for (int i = 0; i < 300; ++i) {
     auto r = c.Read();
     REQUIRE(r.has_value());
-    CHECK(r->headers["x-target"] == "/delay/" + std::to_string(20 + i % 7));
+    got.push_back(r->headers["x-target"]);
   }
+  CHECK(got == sent);
   CHECK(f.handler.handled() == 300);
   CHECK(f.handler.answered() == 300);
-  // The connection stopped parsing at 128 unanswered requests.
-  INFO("max outstanding " << f.handler.max_outstanding());
-  CHECK(f.handler.max_outstanding() <= 128);
-  CHECK(f.handler.max_outstanding() > 1);
+  CHECK(f.handler.max_outstanding() == 1);
+}
+
+TEST_CASE("a connection stops reading at 128 parsed, unanswered requests") {
+  Fixture f;
+  Client c(f.port());
+  // Every request is larger than the server's 64 KiB read buffer, so the bytes the server has
+  // read pin down how many requests it parsed: the held request plus 127 waiting behind it.
+  const std::string first = Get("/hold");
+  const std::string next = Post("/quiet", std::string(100 * 1024, 'q'));
+  constexpr size_t kFollowing = 180;
+  std::string batch = first;
+  for (size_t i = 0; i < kFollowing; ++i) batch += next;
+  REQUIRE(::fcntl(c.fd(), F_SETFL, ::fcntl(c.fd(), F_GETFL) | O_NONBLOCK) == 0);
+  size_t sent = 0;
+  auto push = [&] {  // sends until the kernel takes no more for 200 ms
+    while (sent < batch.size()) {
+      const ssize_t n =
+          ::send(c.fd(), batch.data() + sent, batch.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+        continue;
+      }
+      REQUIRE(errno == EAGAIN);
+      pollfd p{c.fd(), POLLOUT, 0};
+      if (::poll(&p, 1, 200) == 0) return;
+    }
+  };
+  REQUIRE(WaitFor([&] { return ServerSideFd(f.port(), c) >= 0; }));
+  const int server_fd = ServerSideFd(f.port(), c);
+  // What the server has read: sent, less what waits in either kernel. Stable once it stopped.
+  auto server_read = [&] {
+    const int unread = UnreadBytes(server_fd);
+    const int unsent = UnsentBytes(c.fd());
+    REQUIRE(unread >= 0);
+    REQUIRE(unsent >= 0);
+    return static_cast<int64_t>(sent) - unread - unsent;
+  };
+  int64_t read = -1;
+  int stable = 0;
+  const auto start = Clock::now();
+  while (stable < 3) {
+    REQUIRE(MsSince(start) < 20000);
+    push();
+    std::this_thread::sleep_for(milliseconds(100));
+    const int64_t now_read = server_read();
+    stable = now_read == read ? stable + 1 : 0;
+    read = now_read;
+  }
+  INFO("server read " << read << " bytes; one request is " << next.size());
+  CHECK(read >= static_cast<int64_t>(first.size() + 127 * next.size()));
+  CHECK(read < static_cast<int64_t>(first.size() + 128 * next.size()));
+  CHECK(f.handler.handled() == 1);
+
+  f.handler.ReleaseHeld();
+  REQUIRE(::fcntl(c.fd(), F_SETFL, ::fcntl(c.fd(), F_GETFL) & ~O_NONBLOCK) == 0);
+  REQUIRE(c.Send(std::string_view(batch).substr(sent)));
+  auto held = c.Read();
+  REQUIRE(held.has_value());
+  CHECK(held->headers["x-target"] == "/hold");
+  for (size_t i = 0; i < kFollowing; ++i) {
+    auto r = c.Read();
+    REQUIRE(r.has_value());
+    CHECK(r->body == "quiet 102400");
+  }
+  CHECK(f.handler.handled() == static_cast<int>(kFollowing + 1));
+  CHECK(f.handler.max_outstanding() == 1);
 }
 
 TEST_CASE("a client that does not read stops the server from reading") {
@@ -451,6 +624,32 @@ TEST_CASE("a client that does not read stops the server from reading") {
     CHECK(r->body.size() == 1048576);
   }
   CHECK(f.handler.handled() == 40);
+}
+
+TEST_CASE("requests waiting behind a slow one are not handed over while output piles up") {
+  Fixture f;
+  Client c(f.port(), /*rcvbuf=*/64 * 1024);
+  std::string batch = Get("/hold");
+  for (int i = 0; i < 40; ++i) batch += Get("/big/1048576");
+  REQUIRE(c.Send(batch));
+  REQUIRE(WaitFor([&] { return f.handler.handled() == 1; }));
+  std::this_thread::sleep_for(milliseconds(100));  // the other 40 are parsed, waiting
+  CHECK(f.handler.handled() == 1);
+  f.handler.ReleaseHeld();
+  std::this_thread::sleep_for(milliseconds(300));
+  const int handled_while_blocked = f.handler.handled();
+  CHECK(handled_while_blocked >= 2);
+  CHECK(handled_while_blocked < 20);  // kernel buffers + 1 MiB unwritten, not 40 MiB
+  auto held = c.Read();
+  REQUIRE(held.has_value());
+  CHECK(held->headers["x-target"] == "/hold");
+  for (int i = 0; i < 40; ++i) {
+    auto r = c.Read();
+    REQUIRE(r.has_value());
+    CHECK(r->body.size() == 1048576);
+  }
+  CHECK(f.handler.handled() == 41);
+  CHECK(f.handler.max_outstanding() == 1);
 }
 
 TEST_CASE("a slow client: requests split across writes with pauses") {
@@ -697,11 +896,13 @@ TEST_CASE("graceful shutdown finishes in-flight requests, closes idle connection
   f.server->Shutdown();  // idempotent
 }
 
-TEST_CASE("shutdown with pipelined in-flight requests answers all of them") {
+TEST_CASE("shutdown with pipelined requests answers all of them") {
   Fixture f;
   Client c(f.port());
+  // One packet: by the time the first is handed over, all three are parsed. The other two wait
+  // behind it when shutdown begins, and are still answered.
   REQUIRE(c.Send(Get("/delay/200") + Get("/delay/100") + Get("/sync")));
-  REQUIRE(WaitFor([&] { return f.handler.handled() == 3; }));
+  REQUIRE(WaitFor([&] { return f.handler.handled() == 1; }));
   std::thread stopper([&] { f.server->Shutdown(); });
   std::vector<std::string> connection;
   for (int i = 0; i < 3; ++i) {
@@ -713,6 +914,87 @@ TEST_CASE("shutdown with pipelined in-flight requests answers all of them") {
   CHECK(c.WaitClosed(2000));
   c.Close();
   stopper.join();
+  CHECK(f.handler.handled() == 3);
+}
+
+TEST_CASE("shutdown finishes receiving a request that has begun, answers it, then closes") {
+  Fixture f;
+  Client idle(f.port());
+  Client c(f.port());
+  const std::string request = Post("/sync", std::string(200000, 'b'));
+  const size_t cut = request.size() / 4;  // the headers and part of the body
+  REQUIRE(c.Send(request.substr(0, cut)));
+  REQUIRE(WaitFor([&] { return f.server->connection_count() == 2; }));
+  // Once the kernel holds none of it the worker has read it, and parsed it in the same callback
+  // (BeginShutdown, posted later, runs after that callback).
+  REQUIRE(WaitFor([&] { return ServerSideFd(f.port(), c) >= 0; }));
+  const int server_fd = ServerSideFd(f.port(), c);
+  REQUIRE(WaitFor([&] { return UnreadBytes(server_fd) == 0; }));
+
+  const auto start = Clock::now();
+  std::atomic<int64_t> shutdown_ms{-1};
+  std::thread stopper([&] {
+    f.server->Shutdown();
+    shutdown_ms = MsSince(start);
+  });
+  CHECK(idle.WaitClosed(2000));  // idle: closed at once
+  Client late(f.port());
+  CHECK_FALSE(late.connected());  // new connections are refused
+  std::this_thread::sleep_for(milliseconds(300));
+  CHECK(shutdown_ms == -1);  // still waiting for the request being received
+  CHECK(f.server->connection_count() == 1);
+  CHECK(f.handler.handled() == 0);
+
+  // The rest, and a request pipelined behind it: only the one already begun is answered.
+  REQUIRE(c.Send(request.substr(cut) + Get("/sync")));
+  auto r = c.Read();
+  REQUIRE(r.has_value());
+  CHECK(r->status == 200);
+  CHECK(r->body == "echo " + std::string(200000, 'b'));
+  CHECK(r->headers["connection"] == "close");
+  CHECK(c.WaitClosed(2000));
+  c.Close();
+  stopper.join();
+  CHECK(shutdown_ms >= 300);
+  CHECK(shutdown_ms < 2000);
+  CHECK(f.handler.handled() == 1);
+  CHECK(f.server->connection_count() == 0);
+}
+
+TEST_CASE("shutdown: a request that never completes is cut off after the grace period") {
+  HttpServerOptions options;
+  options.shutdown_grace_ms = 300;
+  Fixture f(options);
+  Client c(f.port());
+  REQUIRE(c.Send("POST /sync HTTP/1.1\r\nContent-Length: 100\r\n\r\nonly part"));
+  REQUIRE(WaitFor([&] { return ServerSideFd(f.port(), c) >= 0; }));
+  const int server_fd = ServerSideFd(f.port(), c);
+  REQUIRE(WaitFor([&] { return UnreadBytes(server_fd) == 0; }));
+  const auto start = Clock::now();
+  f.server->Shutdown();
+  const int64_t ms = MsSince(start);
+  CHECK(ms >= 250);
+  CHECK(ms < 1500);
+  CHECK(c.WaitClosed(1000));
+  CHECK(f.server->connection_count() == 0);
+  CHECK(f.handler.handled() == 0);
+}
+
+TEST_CASE("shutdown: a client that gives up mid-request is not waited for") {
+  Fixture f;
+  Client c(f.port());
+  REQUIRE(c.Send("POST /sync HTTP/1.1\r\nContent-Length: 100\r\n\r\nonly part"));
+  REQUIRE(WaitFor([&] { return ServerSideFd(f.port(), c) >= 0; }));
+  const int server_fd = ServerSideFd(f.port(), c);
+  REQUIRE(WaitFor([&] { return UnreadBytes(server_fd) == 0; }));
+  const auto start = Clock::now();
+  std::thread stopper([&] { f.server->Shutdown(); });
+  std::this_thread::sleep_for(milliseconds(100));
+  c.ShutdownWrite();  // the request can never complete now
+  CHECK(c.WaitClosed(2000));
+  stopper.join();
+  CHECK(MsSince(start) < 2000);  // not the 30 s grace period
+  CHECK(f.handler.handled() == 0);
 }
 
 TEST_CASE("shutdown gives up after the grace period; late answers are dropped safely") {
