@@ -54,7 +54,7 @@ class AttributeValue {
     return a;
   }
   static AttributeValue S(std::string s) { return Of(std::move(s)); }
-  static AttributeValue N(Number n) { return Of(std::move(n)); }
+  static AttributeValue N(Number n) { return Of(n); }  // Number is trivially copyable
   static AttributeValue B(std::string bytes) { return Of(Binary{std::move(bytes)}); }
   static AttributeValue Bool(bool b) { return Of(b); }
   static AttributeValue M(AttributeMap m) { return Of(std::move(m)); }

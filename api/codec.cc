@@ -34,11 +34,11 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-#define DDBX_RETURN_IF_ERROR(expr)      \
-  do {                                  \
-    if (Status _s = (expr); !_s.ok()) { \
-      return _s.error();                \
-    }                                   \
+#define DDBX_RETURN_IF_ERROR(expr)             \
+  do {                                         \
+    if (const Status& _s = (expr); !_s.ok()) { \
+      return _s.error();                       \
+    }                                          \
   } while (0)
 
 // ---------------------------------------------------------------------------------------------
@@ -288,7 +288,7 @@ Status CheckStringMap(dom::element e) {
 
 // Bodies up to this size are parsed by a thread-local parser that keeps its buffers; larger ones
 // by a parser of their own, so a thread does not hold on to memory sized for a 16 MB request.
-constexpr size_t kReusableParserLimit = 64 * 1024;
+constexpr size_t kReusableParserLimit = size_t{64} * 1024;
 
 // Parses `body` and calls fn(dom::object) with its top-level object. A body that is not JSON, or
 // whose top level is not an object, is a SerializationException without a message; a top-level
@@ -1089,8 +1089,10 @@ std::optional<Error> CheckKeySchema(const std::vector<RawKeySchemaElement>& key_
                                     const std::vector<RawAttributeDefinition>& definitions,
                                     bool has_indexes) {
   std::vector<std::string_view> keys;
+  keys.reserve(key_schema.size());
   for (const RawKeySchemaElement& k : key_schema) keys.push_back(*k.attribute_name);
   std::vector<std::string_view> defined;
+  defined.reserve(definitions.size());
   for (const RawAttributeDefinition& d : definitions) defined.push_back(*d.attribute_name);
   auto is_defined = [&](std::string_view name) {
     return std::find(defined.begin(), defined.end(), name) != defined.end();

@@ -39,8 +39,13 @@ enum class ErrorCode {
 };
 
 struct Error {
+  Error(ErrorCode code, std::string message) : code(code), message(std::move(message)) {}
+
   ErrorCode code;
   std::string message;
+  // ConditionalCheckFailedException with ReturnValuesOnConditionCheckFailure ALL_OLD: the item
+  // as it was, already encoded as DynamoDB JSON; ErrorBody() writes it as "Item". Else empty.
+  std::string item_json;
 
   static Error Validation(std::string message) {
     return Error{ErrorCode::kValidation, std::move(message)};

@@ -8,9 +8,11 @@
 #include "api/json_writer.h"
 
 #include <array>
+#include <cassert>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <system_error>
 
 namespace ddbx::api {
 namespace {
@@ -164,6 +166,9 @@ void AppendJavaDouble(std::string* out, double v) {
     if (*p != '.') digits[ndigits++] = *p;
     ++p;
   }
+  // A finite nonzero double always has at least one significant digit (64 bytes is more than
+  // to_chars ever needs for one).
+  assert(r.ec == std::errc() && ndigits > 0);
   int exponent = 0;
   if (p < end) std::from_chars(p[1] == '+' ? p + 2 : p + 1, end, exponent);
   while (ndigits > 1 && digits[ndigits - 1] == '0') --ndigits;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +15,23 @@
 #include "api/attribute_value.h"
 
 namespace ddbx::api {
+
+// Parsed expressions (api/expression.h). Requests hold them as shared immutable trees so a
+// request stays cheap to copy and the backend never re-parses. Each keeps its source text and
+// the placeholders it used, so a request can be encoded again (for an upstream endpoint, or for
+// UnprocessedKeys) exactly as the client sent it. The legacy parameters (Expected,
+// AttributesToGet, AttributeUpdates, KeyConditions, QueryFilter, ScanFilter) are translated by
+// the codec into the same trees.
+namespace expr {
+struct ConditionExpression;     // ConditionExpression, FilterExpression, Expected, *Filter
+struct KeyConditionExpression;  // KeyConditionExpression, KeyConditions
+struct UpdateExpression;        // UpdateExpression, AttributeUpdates
+struct ProjectionExpression;    // ProjectionExpression, AttributesToGet
+}  // namespace expr
+using ConditionPtr = std::shared_ptr<const expr::ConditionExpression>;
+using KeyConditionPtr = std::shared_ptr<const expr::KeyConditionExpression>;
+using UpdatePtr = std::shared_ptr<const expr::UpdateExpression>;
+using ProjectionPtr = std::shared_ptr<const expr::ProjectionExpression>;
 
 // ---- Table metadata ----
 
@@ -26,6 +45,13 @@ enum class TableStatus : uint8_t { kCreating, kUpdating, kDeleting, kActive };
 enum class ReturnValues : uint8_t { kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew };
 enum class ReturnConsumedCapacity : uint8_t { kNone, kTotal, kIndexes };
 enum class ReturnItemCollectionMetrics : uint8_t { kNone, kSize };
+enum class ReturnValuesOnConditionCheckFailure : uint8_t { kNone, kAllOld };
+enum class Select : uint8_t {
+  kAllAttributes,
+  kAllProjectedAttributes,
+  kSpecificAttributes,
+  kCount
+};
 
 struct KeySchemaElement {
   std::string attribute_name;
@@ -107,41 +133,166 @@ struct ListTablesResponse {
   std::optional<std::string> last_evaluated_table_name;
 };
 
+// ---- Capacity and metrics ----
+
+// What ReturnConsumedCapacity reports for one table (TOTAL: capacity_units only; INDEXES: also
+// the table's and each index's share).
+struct Capacity {
+  double capacity_units = 0;
+  std::optional<double> read_capacity_units;
+  std::optional<double> write_capacity_units;
+};
+
+struct ConsumedCapacity {
+  std::string table_name;
+  Capacity total;                                            // CapacityUnits (+Read/Write)
+  std::optional<Capacity> table;                             // INDEXES: "Table"
+  std::map<std::string, Capacity> local_secondary_indexes;   // INDEXES
+  std::map<std::string, Capacity> global_secondary_indexes;  // INDEXES
+};
+
+struct ItemCollectionMetrics {
+  Key item_collection_key;                     // the partition key
+  std::vector<double> size_estimate_range_gb;  // two values: lower and upper estimate
+};
+
 // ---- Data plane ----
 
 struct PutItemRequest {
   std::string table_name;
   Item item;
+  ConditionPtr condition;                            // null: unconditional
   ReturnValues return_values = ReturnValues::kNone;  // NONE or ALL_OLD
+  ReturnValuesOnConditionCheckFailure return_values_on_condition_check_failure =
+      ReturnValuesOnConditionCheckFailure::kNone;
   ReturnConsumedCapacity return_consumed_capacity = ReturnConsumedCapacity::kNone;
   ReturnItemCollectionMetrics return_item_collection_metrics = ReturnItemCollectionMetrics::kNone;
 };
 
 struct PutItemResponse {
   std::optional<Item> attributes;  // the old item, with ReturnValues ALL_OLD and an old item
+  std::optional<ConsumedCapacity> consumed_capacity = std::nullopt;
+  std::optional<ItemCollectionMetrics> item_collection_metrics = std::nullopt;
 };
 
 struct GetItemRequest {
   std::string table_name;
   Key key;
+  ProjectionPtr projection;  // null: every attribute
   bool consistent_read = false;
   ReturnConsumedCapacity return_consumed_capacity = ReturnConsumedCapacity::kNone;
 };
 
 struct GetItemResponse {
   std::optional<Item> item;  // absent: no such item
+  std::optional<ConsumedCapacity> consumed_capacity = std::nullopt;
 };
 
 struct DeleteItemRequest {
   std::string table_name;
   Key key;
+  ConditionPtr condition;                            // null: unconditional
   ReturnValues return_values = ReturnValues::kNone;  // NONE or ALL_OLD
+  ReturnValuesOnConditionCheckFailure return_values_on_condition_check_failure =
+      ReturnValuesOnConditionCheckFailure::kNone;
   ReturnConsumedCapacity return_consumed_capacity = ReturnConsumedCapacity::kNone;
   ReturnItemCollectionMetrics return_item_collection_metrics = ReturnItemCollectionMetrics::kNone;
 };
 
 struct DeleteItemResponse {
   std::optional<Item> attributes;  // the deleted item, with ReturnValues ALL_OLD
+  std::optional<ConsumedCapacity> consumed_capacity = std::nullopt;
+  std::optional<ItemCollectionMetrics> item_collection_metrics = std::nullopt;
+};
+
+struct UpdateItemRequest {
+  std::string table_name;
+  Key key;
+  UpdatePtr update;        // null: no change (UpdateItem then only creates the key's item)
+  ConditionPtr condition;  // null: unconditional
+  ReturnValues return_values = ReturnValues::kNone;  // all five
+  ReturnValuesOnConditionCheckFailure return_values_on_condition_check_failure =
+      ReturnValuesOnConditionCheckFailure::kNone;
+  ReturnConsumedCapacity return_consumed_capacity = ReturnConsumedCapacity::kNone;
+  ReturnItemCollectionMetrics return_item_collection_metrics = ReturnItemCollectionMetrics::kNone;
+};
+
+struct UpdateItemResponse {
+  std::optional<Item> attributes;  // per ReturnValues
+  std::optional<ConsumedCapacity> consumed_capacity = std::nullopt;
+  std::optional<ItemCollectionMetrics> item_collection_metrics = std::nullopt;
+};
+
+// Query and Scan share one shape; Query has a key condition, Scan may have segments.
+struct ReadManyRequest {
+  std::string table_name;
+  std::optional<std::string> index_name;
+  KeyConditionPtr key_condition;  // Query only
+  ConditionPtr filter;            // FilterExpression / QueryFilter / ScanFilter
+  ProjectionPtr projection;
+  std::optional<Select> select;    // absent: DynamoDB's default for the request
+  bool scan_index_forward = true;  // Query only
+  std::optional<int32_t> limit;    // items evaluated (before the filter), 1..
+  std::optional<Key> exclusive_start_key;
+  bool consistent_read = false;
+  std::optional<int32_t> segment;         // Scan only, with total_segments
+  std::optional<int32_t> total_segments;  // Scan only, 1..1,000,000
+  ReturnConsumedCapacity return_consumed_capacity = ReturnConsumedCapacity::kNone;
+};
+using QueryRequest = ReadManyRequest;
+using ScanRequest = ReadManyRequest;
+
+struct ReadManyResponse {
+  std::vector<Item> items;  // empty with Select COUNT
+  bool count_only = false;  // Select COUNT: the response has no Items member
+  int64_t count = 0;
+  int64_t scanned_count = 0;
+  std::optional<Key> last_evaluated_key;
+  std::optional<ConsumedCapacity> consumed_capacity = std::nullopt;
+};
+using QueryResponse = ReadManyResponse;
+using ScanResponse = ReadManyResponse;
+
+struct KeysAndAttributes {
+  std::vector<Key> keys;
+  ProjectionPtr projection;
+  bool consistent_read = false;
+};
+
+struct BatchGetItemRequest {
+  std::map<std::string, KeysAndAttributes> request_items;  // by table name
+  ReturnConsumedCapacity return_consumed_capacity = ReturnConsumedCapacity::kNone;
+};
+
+struct BatchGetItemResponse {
+  std::map<std::string, std::vector<Item>> responses;
+  std::map<std::string, KeysAndAttributes> unprocessed_keys;
+  std::vector<ConsumedCapacity> consumed_capacity;  // one per table, with ReturnConsumedCapacity
+};
+
+struct WriteRequest {
+  bool is_put = true;  // PutRequest (item) or DeleteRequest (key)
+  Item item;           // PutRequest
+  Key key;             // DeleteRequest
+};
+
+struct BatchWriteItemRequest {
+  std::map<std::string, std::vector<WriteRequest>> request_items;  // by table name
+  ReturnConsumedCapacity return_consumed_capacity = ReturnConsumedCapacity::kNone;
+  ReturnItemCollectionMetrics return_item_collection_metrics = ReturnItemCollectionMetrics::kNone;
+};
+
+struct BatchWriteItemResponse {
+  std::map<std::string, std::vector<WriteRequest>> unprocessed_items;
+  std::map<std::string, std::vector<ItemCollectionMetrics>> item_collection_metrics;
+  std::vector<ConsumedCapacity> consumed_capacity;
+};
+
+struct UpdateTableRequest {
+  std::string table_name;
+  std::optional<BillingMode> billing_mode;
+  std::optional<ProvisionedThroughput> provisioned_throughput;
+  std::optional<bool> deletion_protection_enabled;
 };
 
 }  // namespace ddbx::api

@@ -16,7 +16,8 @@
 
 namespace ddbx::api {
 
-inline constexpr size_t kMaxItemSizeBytes = 400 * 1024;  // 409600, names and values together
+// 409600 bytes, attribute names and values together.
+inline constexpr size_t kMaxItemSizeBytes = size_t{400} * 1024;
 inline constexpr size_t kMaxPartitionKeyBytes = 2048;
 inline constexpr size_t kMaxSortKeyBytes = 1024;
 // An attribute is level 1; a value nested in a map or list is one level deeper than its parent.

@@ -132,7 +132,7 @@ std::string NewRequestId() {
 }
 
 DynamoDbHandler::DynamoDbHandler(backend::Backend* backend, const Authenticator* authenticator,
-                                 std::string region)
+                                 const std::string& region)
     : backend_(backend),
       authenticator_(authenticator),
       // DynamoDB's health answer ends with a space.

@@ -33,7 +33,7 @@ namespace ddbx::proxy {
 class DynamoDbHandler : public HttpHandler {
  public:
   DynamoDbHandler(backend::Backend* backend, const Authenticator* authenticator,
-                  std::string region);
+                  const std::string& region);
 
   void Handle(HttpRequest&& request, Responder responder) override;
   HttpResponse FramingError(FramingErrorKind kind) override;

@@ -80,12 +80,13 @@ class HttpHandler {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8000;                      // 0: pick a free port (see HttpServer::port())
-  int threads = 1;                           // worker threads, each with its own loop
-  size_t max_header_bytes = 64 * 1024;       // request line + headers
-  size_t max_body_bytes = 16 * 1024 * 1024;  // DynamoDB's request size limit
-  uint64_t idle_timeout_ms = 60 * 1000;      // close connections idle this long (0: never)
-  uint64_t shutdown_grace_ms = 30 * 1000;    // Shutdown() waits at most this for in-flight work
+  uint16_t port = 8000;                              // 0: pick a free port (see HttpServer::port())
+  int threads = 1;                                   // worker threads, each with its own loop
+  size_t max_header_bytes = size_t{64} * 1024;       // request line + headers
+  size_t max_body_bytes = size_t{16} * 1024 * 1024;  // DynamoDB's request size limit
+  uint64_t idle_timeout_ms = uint64_t{60} * 1000;    // close connections idle this long (0: never)
+  uint64_t shutdown_grace_ms =
+      uint64_t{30} * 1000;  // Shutdown() waits at most this for in-flight work
 };
 
 class HttpServer {
