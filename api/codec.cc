@@ -1,6 +1,8 @@
-// Codec: decoding of DynamoDB's JSON requests and encoding of its responses. The order of checks
-// and the contract are in codec.h; the messages are DynamoDB's (current wording as recorded by
-// dynalite's tests against live DynamoDB, AWS SDK users' reports, and AWS documentation).
+// Codec: the shared readers, attribute values, tables, and the control-plane operations. The
+// order of checks and the contract are in codec.h; the messages are DynamoDB's (current wording as
+// recorded by dynalite's tests against live DynamoDB, AWS SDK users' reports, and AWS
+// documentation). The data-plane operations live in codec_item.cc, codec_read.cc, codec_batch.cc
+// (decoders), codec_expressions.cc (their expression and legacy members) and codec_response.cc.
 //
 // Decoding runs in two passes over a simdjson DOM:
 //   - The read pass walks the request object in document order and converts every member ddbx
@@ -9,7 +11,7 @@
 //     well-typed but invalid (an empty set, two types, a bad number...) does not stop the pass:
 //     its ValidationException is remembered (the first one, in document order) and reported in
 //     the check pass, because a type error later in the body must still win.
-//   - The check pass runs the constraint list (Constraints, below) and then the operation's own
+//   - The check pass runs the constraint list (Constraints) and then the operation's own
 //     checks in DynamoDB's order, and builds the typed request.
 #include "api/codec.h"
 
@@ -23,42 +25,15 @@
 #include <initializer_list>
 #include <limits>
 #include <optional>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "api/base64.h"
+#include "api/codec_internal.h"
 #include "api/validation.h"
 
-namespace ddbx::api {
-namespace {
-
-namespace dom = simdjson::dom;
-
-#define DDBX_RETURN_IF_ERROR(expr)             \
-  do {                                         \
-    if (const Status& _s = (expr); !_s.ok()) { \
-      return _s.error();                       \
-    }                                          \
-  } while (0)
-
-// ---------------------------------------------------------------------------------------------
-// Messages
-// ---------------------------------------------------------------------------------------------
-
-constexpr std::string_view kInvalidPrefix = "One or more parameter values were invalid: ";
-constexpr std::string_view kEmptyValue =
-    "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
-constexpr std::string_view kMultipleTypes =
-    "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the "
-    "supported datatypes";
-constexpr std::string_view kStructOrMap = "Start of structure or map found where not expected";
-constexpr std::string_view kUnexpectedField = "Unexpected field type";
-constexpr std::string_view kUnexpectedValue = "Unexpected value type in payload";
-constexpr std::string_view kModelPackage = "com.amazonaws.dynamodb.v20120810.";
-constexpr std::string_view kAttributeValueMap = "com.amazonaws.dynamodb.v20120810.AttributeValue";
-constexpr std::string_view kTableNamePattern = "[a-zA-Z0-9_.-]+";
-constexpr int64_t kMaxCapacityUnits = 1000000000000;  // 10^12
-constexpr size_t kMaxConstraintErrors = 10;
+namespace ddbx::api::codec_internal {
 
 std::string Concat(std::initializer_list<std::string_view> parts) {
   size_t n = 0;
@@ -81,8 +56,6 @@ Error Unsupported(std::string_view member) {
 // ---------------------------------------------------------------------------------------------
 // JSON types as DynamoDB's deserializer names them
 // ---------------------------------------------------------------------------------------------
-
-enum class Kind { kNull, kTrue, kFalse, kInteger, kDecimal, kString, kArray, kObject };
 
 Kind KindOf(dom::element e) {
   switch (e.type()) {
@@ -261,23 +234,12 @@ Status ExpectValueStruct(dom::element e, std::string_view model_class, dom::obje
 // A list of strings.
 Status ReadStringList(dom::element e, std::vector<std::string_view>* out) {
   dom::array array;
-  DDBX_RETURN_IF_ERROR(ExpectList(e, &array));
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
   out->clear();
   for (dom::element el : array) {
     std::string_view s;
-    if (!el.is_null()) DDBX_RETURN_IF_ERROR(ReadString(el, &s));
+    if (!el.is_null()) DDBX_CODEC_RETURN_IF_ERROR(ReadString(el, &s));
     out->push_back(s);
-  }
-  return Status::Ok();
-}
-
-// A map of strings to strings (ExpressionAttributeNames).
-Status CheckStringMap(dom::element e) {
-  dom::object object;
-  DDBX_RETURN_IF_ERROR(ExpectMap(e, "java.lang.String", &object));
-  for (dom::key_value_pair field : object) {
-    std::string_view s;
-    if (!field.value.is_null()) DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
   }
   return Status::Ok();
 }
@@ -290,43 +252,15 @@ Status CheckStringMap(dom::element e) {
 // by a parser of their own, so a thread does not hold on to memory sized for a 16 MB request.
 constexpr size_t kReusableParserLimit = size_t{64} * 1024;
 
-// Parses `body` and calls fn(dom::object) with its top-level object. A body that is not JSON, or
-// whose top level is not an object, is a SerializationException without a message; a top-level
-// null is an empty object.
-// The parser for a body of `size` bytes: the thread's reusable one, or *one_off. Parsing with
-// the reusable parser invalidates the DOM of its previous parse on this thread.
 dom::parser* ParserFor(size_t size, std::optional<dom::parser>* one_off) {
   thread_local dom::parser reusable;
   if (size > kReusableParserLimit) return &one_off->emplace();
   return &reusable;
 }
 
-template <class T, class Fn>
-Result<T> WithBodyObject(std::string_view body, Fn&& fn) {
-  std::optional<dom::parser> one_off;
-  dom::parser* parser = ParserFor(body.size(), &one_off);
-  dom::element root;
-  if (parser->parse(body.data(), body.size(), true).get(root) != simdjson::SUCCESS) {
-    return Serialization("");
-  }
-  if (root.type() == dom::element_type::NULL_VALUE) {
-    if (parser->parse("{}", 2, true).get(root) != simdjson::SUCCESS) return Serialization("");
-  }
-  if (root.type() != dom::element_type::OBJECT) return Serialization("");
-  return fn(root.get_object().value_unsafe());
-}
-
 // ---------------------------------------------------------------------------------------------
-// Attribute values
+// Small helpers
 // ---------------------------------------------------------------------------------------------
-
-// Finds the first duplicate of a list sorted by `less`, comparing with `equal`.
-template <class T, class Less, class Equal>
-bool HasDuplicate(std::vector<T> values, Less less, Equal equal) {
-  if (values.size() < 2) return false;
-  std::sort(values.begin(), values.end(), less);
-  return std::adjacent_find(values.begin(), values.end(), equal) != values.end();
-}
 
 bool HasDuplicateStrings(const std::vector<std::string_view>& values) {
   if (values.size() == 2) return values[0] == values[1];
@@ -344,213 +278,15 @@ std::string JoinList(const std::vector<std::string_view>& values) {
 }
 
 // Builds AttributeValues from DynamoDB JSON. JSON type errors are returned at once; the first
-// invalid value (in document order) is recorded in *first_invalid and decoding goes on.
-class AttributeValueDecoder {
- public:
-  explicit AttributeValueDecoder(std::optional<Error>* first_invalid)
-      : first_invalid_(first_invalid) {}
 
-  // `e` is an AttributeValue structure that is a list element or a map value; `depth` is its
-  // nesting level (a top-level attribute is 1).
-  Status Decode(dom::element e, int depth, AttributeValue* out) {
-    if (e.is_null()) {
-      NoteInvalid(kEmptyValue);
-      *out = AttributeValue();
-      return Status::Ok();
-    }
-    dom::object object;
-    DDBX_RETURN_IF_ERROR(ExpectValueStruct(e, "AttributeValue", &object));
-    return DecodeObject(object, depth, out);
+std::optional<std::string_view> FirstDuplicate(const std::vector<std::string_view>& values) {
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(values.size());
+  for (std::string_view v : values) {
+    if (!seen.insert(v).second) return v;
   }
-
-  // An AttributeValue structure already known to be a JSON object.
-  Status DecodeObject(dom::object object, int depth, AttributeValue* out) {
-    if (depth > kMaxNestingDepth) NoteInvalid(kNestingTooDeepMessage);
-    int types = 0;
-    for (dom::key_value_pair field : object) {
-      if (field.value.is_null()) continue;
-      const std::string_view key = field.key;
-      if (key == "S") {
-        std::string_view s;
-        DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
-        *out = AttributeValue::S(std::string(s));
-      } else if (key == "N") {
-        std::string_view s;
-        DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
-        Result<Number> n = Number::Parse(s);
-        if (n.ok()) {
-          *out = AttributeValue::N(n.value());
-        } else {
-          NoteInvalid(n.error().message);
-          *out = AttributeValue::N(Number());
-        }
-      } else if (key == "B") {
-        std::string bytes;
-        std::string_view text;
-        DDBX_RETURN_IF_ERROR(ReadBlob(field.value, &bytes, &text));
-        *out = AttributeValue::B(std::move(bytes));
-      } else if (key == "BOOL") {
-        bool b = false;
-        DDBX_RETURN_IF_ERROR(ReadBool(field.value, &b));
-        *out = AttributeValue::Bool(b);
-      } else if (key == "NULL") {
-        bool b = false;
-        DDBX_RETURN_IF_ERROR(ReadBool(field.value, &b));
-        if (!b) {
-          NoteInvalid(
-              Concat({kInvalidPrefix, "Null attribute value types must have the value of true"}));
-        }
-        *out = AttributeValue();
-      } else if (key == "M") {
-        AttributeMap map;
-        DDBX_RETURN_IF_ERROR(DecodeMap(field.value, depth + 1, &map));
-        *out = AttributeValue::M(std::move(map));
-      } else if (key == "L") {
-        List list;
-        DDBX_RETURN_IF_ERROR(DecodeList(field.value, depth + 1, &list));
-        *out = AttributeValue::L(std::move(list));
-      } else if (key == "SS") {
-        DDBX_RETURN_IF_ERROR(DecodeStringSet(field.value, out));
-      } else if (key == "NS") {
-        DDBX_RETURN_IF_ERROR(DecodeNumberSet(field.value, out));
-      } else if (key == "BS") {
-        DDBX_RETURN_IF_ERROR(DecodeBinarySet(field.value, out));
-      } else {
-        continue;  // not a type DynamoDB knows: ignored
-      }
-      ++types;
-    }
-    if (types == 0) {
-      NoteInvalid(kEmptyValue);
-    } else if (types > 1) {
-      NoteInvalid(kMultipleTypes);
-    }
-    return Status::Ok();
-  }
-
-  // `e` is a map of attribute values (an Item, a Key, or an M value) whose values are at
-  // nesting level `depth`.
-  Status DecodeMap(dom::element e, int depth, AttributeMap* out) {
-    dom::object object;
-    DDBX_RETURN_IF_ERROR(ExpectMap(e, kAttributeValueMap, &object));
-    for (dom::key_value_pair field : object) {
-      AttributeValue value;
-      DDBX_RETURN_IF_ERROR(Decode(field.value, depth, &value));
-      out->insert_or_assign(std::string(field.key), std::move(value));
-    }
-    return Status::Ok();
-  }
-
- private:
-  void NoteInvalid(std::string_view message) {
-    if (!first_invalid_->has_value()) first_invalid_->emplace(Invalid(message));
-  }
-
-  Status DecodeList(dom::element e, int depth, List* out) {
-    dom::array array;
-    DDBX_RETURN_IF_ERROR(ExpectList(e, &array));
-    out->reserve(array.size());
-    for (dom::element el : array) {
-      DDBX_RETURN_IF_ERROR(Decode(el, depth, &out->emplace_back()));
-    }
-    return Status::Ok();
-  }
-
-  // Sets. Since May 2020 a set may hold the empty string or empty binary (AWS What's New,
-  // 2020-05-18: "List, Map, and Set data types also support empty String and Binary values"); a
-  // set may still not be empty nor hold duplicates. A JSON null member is refused with the
-  // message DynamoDB gave for null or empty members before 2020.
-  Status DecodeStringSet(dom::element e, AttributeValue* out) {
-    dom::array array;
-    DDBX_RETURN_IF_ERROR(ExpectList(e, &array));
-    std::vector<std::string_view> members;
-    members.reserve(array.size());
-    bool has_null = false;
-    for (dom::element el : array) {
-      std::string_view s;
-      if (el.is_null()) {
-        has_null = true;
-      } else {
-        DDBX_RETURN_IF_ERROR(ReadString(el, &s));
-      }
-      members.push_back(s);
-    }
-    if (members.empty()) {
-      NoteInvalid(Concat({kInvalidPrefix, "An string set  may not be empty"}));
-    } else if (has_null) {
-      NoteInvalid(
-          Concat({kInvalidPrefix, "An string set may not have a empty string as a member"}));
-    } else if (!first_invalid_->has_value() && HasDuplicateStrings(members)) {
-      NoteInvalid(Concat(
-          {kInvalidPrefix, "Input collection ", JoinList(members), " contains duplicates."}));
-    }
-    StringSet set;
-    set.reserve(members.size());
-    for (std::string_view s : members) set.emplace_back(s);
-    *out = AttributeValue::SS(std::move(set));
-    return Status::Ok();
-  }
-
-  Status DecodeNumberSet(dom::element e, AttributeValue* out) {
-    std::vector<std::string_view> members;
-    DDBX_RETURN_IF_ERROR(ReadStringList(e, &members));
-    if (members.empty()) {
-      NoteInvalid(Concat({kInvalidPrefix, "An number set  may not be empty"}));
-    }
-    NumberSet set;
-    set.reserve(members.size());
-    bool all_valid = true;
-    for (std::string_view s : members) {
-      Result<Number> n = Number::Parse(s);
-      if (n.ok()) {
-        set.push_back(n.value());
-      } else {
-        NoteInvalid(n.error().message);
-        all_valid = false;
-      }
-    }
-    if (all_valid && !first_invalid_->has_value() &&
-        HasDuplicate(set, std::less<Number>(), std::equal_to<Number>())) {
-      NoteInvalid("Input collection contains duplicates");
-    }
-    *out = AttributeValue::NS(std::move(set));
-    return Status::Ok();
-  }
-
-  Status DecodeBinarySet(dom::element e, AttributeValue* out) {
-    dom::array array;
-    DDBX_RETURN_IF_ERROR(ExpectList(e, &array));
-    std::vector<std::string_view> texts;
-    BinarySet set;
-    set.reserve(array.size());
-    bool has_null = false;
-    for (dom::element el : array) {
-      std::string bytes;
-      std::string_view text;
-      if (el.is_null()) {
-        has_null = true;
-      } else {
-        DDBX_RETURN_IF_ERROR(ReadBlob(el, &bytes, &text));
-      }
-      texts.push_back(text);
-      set.push_back(std::move(bytes));
-    }
-    if (set.empty()) {
-      NoteInvalid(Concat({kInvalidPrefix, "Binary sets should not be empty"}));
-    } else if (has_null) {
-      NoteInvalid(Concat({kInvalidPrefix, "Binary sets may not contain null or empty values"}));
-    } else if (!first_invalid_->has_value() &&
-               HasDuplicate(std::vector<std::string_view>(set.begin(), set.end()),
-                            std::less<std::string_view>(), std::equal_to<std::string_view>())) {
-      NoteInvalid(Concat({kInvalidPrefix, "Input collection ", JoinList(texts),
-                          "of type BS contains duplicates."}));
-    }
-    *out = AttributeValue::BS(std::move(set));
-    return Status::Ok();
-  }
-
-  std::optional<Error>* first_invalid_;
-};
+  return std::nullopt;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Constraints: DynamoDB's "N validation errors detected" list
@@ -577,102 +313,315 @@ bool MatchesTableNamePattern(std::string_view s) {
   return true;
 }
 
-class Constraints {
- public:
-  // value: the offending value as DynamoDB prints it (quoted here), or nullopt for null.
-  void Fail(std::optional<std::string_view> value, std::string_view path,
-            std::string_view constraint) {
-    if (errors_.size() >= kMaxConstraintErrors) return;
-    std::string e = "Value ";
-    if (value.has_value()) {
-      e.push_back('\'');
-      e.append(*value);
-      e.push_back('\'');
+// ---------------------------------------------------------------------------------------------
+// Attribute values
+// ---------------------------------------------------------------------------------------------
+
+Status AttributeValueDecoder::Decode(dom::element e, int depth, AttributeValue* out) {
+  if (e.is_null()) {
+    NoteInvalid(kEmptyValue);
+    *out = AttributeValue();
+    return Status::Ok();
+  }
+  dom::object object;
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(e, "AttributeValue", &object));
+  return DecodeObject(object, depth, out);
+}
+
+Status AttributeValueDecoder::DecodeField(dom::element e, AttributeValue* out) {
+  dom::object object;
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectFieldStruct(e, "AttributeValue", &object));
+  return DecodeObject(object, 1, out);
+}
+
+Status AttributeValueDecoder::DecodeObject(dom::object object, int depth, AttributeValue* out) {
+  if (depth > kMaxNestingDepth) NoteInvalid(kNestingTooDeepMessage);
+  int types = 0;
+  for (dom::key_value_pair field : object) {
+    if (field.value.is_null()) continue;
+    const std::string_view key = field.key;
+    if (key == "S") {
+      std::string_view s;
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
+      *out = AttributeValue::S(std::string(s));
+    } else if (key == "N") {
+      std::string_view s;
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
+      Result<Number> n = Number::Parse(s);
+      if (n.ok()) {
+        *out = AttributeValue::N(n.value());
+      } else {
+        NoteInvalid(n.error().message);
+        *out = AttributeValue::N(Number());
+      }
+    } else if (key == "B") {
+      std::string bytes;
+      std::string_view text;
+      DDBX_CODEC_RETURN_IF_ERROR(ReadBlob(field.value, &bytes, &text));
+      *out = AttributeValue::B(std::move(bytes));
+    } else if (key == "BOOL") {
+      bool b = false;
+      DDBX_CODEC_RETURN_IF_ERROR(ReadBool(field.value, &b));
+      *out = AttributeValue::Bool(b);
+    } else if (key == "NULL") {
+      bool b = false;
+      DDBX_CODEC_RETURN_IF_ERROR(ReadBool(field.value, &b));
+      if (!b) {
+        NoteInvalid(
+            Concat({kInvalidPrefix, "Null attribute value types must have the value of true"}));
+      }
+      *out = AttributeValue();
+    } else if (key == "M") {
+      AttributeMap map;
+      DDBX_CODEC_RETURN_IF_ERROR(DecodeMap(field.value, depth + 1, &map));
+      *out = AttributeValue::M(std::move(map));
+    } else if (key == "L") {
+      List list;
+      DDBX_CODEC_RETURN_IF_ERROR(DecodeList(field.value, depth + 1, &list));
+      *out = AttributeValue::L(std::move(list));
+    } else if (key == "SS") {
+      DDBX_CODEC_RETURN_IF_ERROR(DecodeStringSet(field.value, out));
+    } else if (key == "NS") {
+      DDBX_CODEC_RETURN_IF_ERROR(DecodeNumberSet(field.value, out));
+    } else if (key == "BS") {
+      DDBX_CODEC_RETURN_IF_ERROR(DecodeBinarySet(field.value, out));
     } else {
-      e.append("null");
+      continue;  // not a type DynamoDB knows: ignored
     }
-    e.append(" at '");
-    e.append(path);
-    e.append("' failed to satisfy constraint: ");
-    e.append(constraint);
-    errors_.push_back(std::move(e));
+    ++types;
   }
-
-  // Returns true if present.
-  bool NotNull(bool present, std::string_view path) {
-    if (!present) Fail(std::nullopt, path, "Member must not be null");
-    return present;
+  if (types == 0) {
+    NoteInvalid(kEmptyValue);
+  } else if (types > 1) {
+    NoteInvalid(kMultipleTypes);
   }
+  return Status::Ok();
+}
 
-  void Enum(const std::optional<std::string_view>& value, std::string_view path,
-            std::initializer_list<std::string_view> allowed, std::string_view allowed_text) {
-    if (!value.has_value()) return;
-    for (std::string_view a : allowed) {
-      if (*value == a) return;
+Status AttributeValueDecoder::DecodeMap(dom::element e, int depth, AttributeMap* out) {
+  dom::object object;
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectMap(e, kAttributeValueMap, &object));
+  for (dom::key_value_pair field : object) {
+    AttributeValue value;
+    DDBX_CODEC_RETURN_IF_ERROR(Decode(field.value, depth, &value));
+    out->insert_or_assign(std::string(field.key), std::move(value));
+  }
+  return Status::Ok();
+}
+
+void AttributeValueDecoder::NoteInvalid(std::string_view message) {
+  if (!first_invalid_->has_value()) first_invalid_->emplace(Invalid(message));
+}
+
+Status AttributeValueDecoder::DecodeList(dom::element e, int depth, List* out) {
+  dom::array array;
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
+  out->reserve(array.size());
+  for (dom::element el : array) {
+    DDBX_CODEC_RETURN_IF_ERROR(Decode(el, depth, &out->emplace_back()));
+  }
+  return Status::Ok();
+}
+
+// Sets. Since May 2020 a set may hold the empty string or empty binary (AWS What's New,
+// 2020-05-18: "List, Map, and Set data types also support empty String and Binary values"); a
+// set may still not be empty nor hold duplicates. A JSON null member is refused with the
+// message DynamoDB gave for null or empty members before 2020.
+Status AttributeValueDecoder::DecodeStringSet(dom::element e, AttributeValue* out) {
+  dom::array array;
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
+  std::vector<std::string_view> members;
+  members.reserve(array.size());
+  bool has_null = false;
+  for (dom::element el : array) {
+    std::string_view s;
+    if (el.is_null()) {
+      has_null = true;
+    } else {
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(el, &s));
     }
-    Fail(*value, path, Concat({"Member must satisfy enum value set: ", allowed_text}));
+    members.push_back(s);
   }
+  if (members.empty()) {
+    NoteInvalid(Concat({kInvalidPrefix, "An string set  may not be empty"}));
+  } else if (has_null) {
+    NoteInvalid(Concat({kInvalidPrefix, "An string set may not have a empty string as a member"}));
+  } else if (!first_invalid_->has_value() && HasDuplicateStrings(members)) {
+    NoteInvalid(
+        Concat({kInvalidPrefix, "Input collection ", JoinList(members), " contains duplicates."}));
+  }
+  StringSet set;
+  set.reserve(members.size());
+  for (std::string_view s : members) set.emplace_back(s);
+  *out = AttributeValue::SS(std::move(set));
+  return Status::Ok();
+}
 
-  void Length(std::string_view value, std::string_view path, size_t min, size_t max) {
-    const size_t n = Utf16Length(value);
-    if (n < min) {
-      Fail(value, path,
-           Concat({"Member must have length greater than or equal to ", std::to_string(min)}));
-    }
-    if (n > max) {
-      Fail(value, path,
-           Concat({"Member must have length less than or equal to ", std::to_string(max)}));
+Status AttributeValueDecoder::DecodeNumberSet(dom::element e, AttributeValue* out) {
+  std::vector<std::string_view> members;
+  DDBX_CODEC_RETURN_IF_ERROR(ReadStringList(e, &members));
+  if (members.empty()) {
+    NoteInvalid(Concat({kInvalidPrefix, "An number set  may not be empty"}));
+  }
+  NumberSet set;
+  set.reserve(members.size());
+  bool all_valid = true;
+  for (std::string_view s : members) {
+    Result<Number> n = Number::Parse(s);
+    if (n.ok()) {
+      set.push_back(n.value());
+    } else {
+      NoteInvalid(n.error().message);
+      all_valid = false;
     }
   }
-
-  void AtLeast(int64_t value, std::string_view path, int64_t min) {
-    if (value < min) {
-      Fail(std::to_string(value), path,
-           Concat({"Member must have value greater than or equal to ", std::to_string(min)}));
-    }
+  if (all_valid && !first_invalid_->has_value() &&
+      HasDuplicate(set, std::less<Number>(), std::equal_to<Number>())) {
+    NoteInvalid("Input collection contains duplicates");
   }
+  *out = AttributeValue::NS(std::move(set));
+  return Status::Ok();
+}
 
-  void AtMost(int64_t value, std::string_view path, int64_t max) {
-    if (value > max) {
-      Fail(std::to_string(value), path,
-           Concat({"Member must have value less than or equal to ", std::to_string(max)}));
+Status AttributeValueDecoder::DecodeBinarySet(dom::element e, AttributeValue* out) {
+  dom::array array;
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
+  std::vector<std::string_view> texts;
+  BinarySet set;
+  set.reserve(array.size());
+  bool has_null = false;
+  for (dom::element el : array) {
+    std::string bytes;
+    std::string_view text;
+    if (el.is_null()) {
+      has_null = true;
+    } else {
+      DDBX_CODEC_RETURN_IF_ERROR(ReadBlob(el, &bytes, &text));
     }
+    texts.push_back(text);
+    set.push_back(std::move(bytes));
   }
-
-  void TableNamePattern(std::string_view name, std::string_view path) {
-    if (!MatchesTableNamePattern(name)) {
-      Fail(name, path,
-           Concat({"Member must satisfy regular expression pattern: ", kTableNamePattern}));
-    }
+  if (set.empty()) {
+    NoteInvalid(Concat({kInvalidPrefix, "Binary sets should not be empty"}));
+  } else if (has_null) {
+    NoteInvalid(Concat({kInvalidPrefix, "Binary sets may not contain null or empty values"}));
+  } else if (!first_invalid_->has_value() &&
+             HasDuplicate(std::vector<std::string_view>(set.begin(), set.end()),
+                          std::less<std::string_view>(), std::equal_to<std::string_view>())) {
+    NoteInvalid(Concat(
+        {kInvalidPrefix, "Input collection ", JoinList(texts), "of type BS contains duplicates."}));
   }
+  *out = AttributeValue::BS(std::move(set));
+  return Status::Ok();
+}
 
-  // A table name member that is required, 3 to 255 long and matches the pattern (data-plane
-  // operations and ListTables' exclusiveStartTableName).
-  void TableName(const std::optional<std::string_view>& name, std::string_view path,
-                 bool required) {
-    if (!name.has_value()) {
-      if (required) NotNull(false, path);
-      return;
-    }
-    TableNamePattern(*name, path);
-    Length(*name, path, 3, 255);
+// ---------------------------------------------------------------------------------------------
+// Constraints
+// ---------------------------------------------------------------------------------------------
+
+void Constraints::Fail(std::optional<std::string_view> value, std::string_view path,
+                       std::string_view constraint) {
+  if (errors_.size() >= kMaxConstraintErrors) return;
+  std::string e = "Value ";
+  if (value.has_value()) {
+    e.push_back('\'');
+    e.append(*value);
+    e.push_back('\'');
+  } else {
+    e.append("null");
   }
+  e.append(" at '");
+  e.append(path);
+  e.append("' failed to satisfy constraint: ");
+  e.append(constraint);
+  errors_.push_back(std::move(e));
+}
 
-  std::optional<Error> Result() const {
-    if (errors_.empty()) return std::nullopt;
-    std::string m = std::to_string(errors_.size());
-    m.append(errors_.size() == 1 ? " validation error detected: "
-                                 : " validation errors detected: ");
-    for (size_t i = 0; i < errors_.size(); ++i) {
-      if (i != 0) m.append("; ");
-      m.append(errors_[i]);
-    }
-    return Error::Validation(std::move(m));
+void Constraints::Raw(std::string message) {
+  if (errors_.size() >= kMaxConstraintErrors) return;
+  errors_.push_back(std::move(message));
+}
+
+bool Constraints::NotNull(bool present, std::string_view path) {
+  if (!present) Fail(std::nullopt, path, "Member must not be null");
+  return present;
+}
+
+void Constraints::Enum(const std::optional<std::string_view>& value, std::string_view path,
+                       std::initializer_list<std::string_view> allowed,
+                       std::string_view allowed_text) {
+  if (!value.has_value()) return;
+  for (std::string_view a : allowed) {
+    if (*value == a) return;
   }
+  Fail(*value, path, Concat({"Member must satisfy enum value set: ", allowed_text}));
+}
 
- private:
-  std::vector<std::string> errors_;
-};
+void Constraints::Length(std::string_view value, std::string_view path, size_t min, size_t max) {
+  const size_t n = Utf16Length(value);
+  if (n < min) {
+    Fail(value, path,
+         Concat({"Member must have length greater than or equal to ", std::to_string(min)}));
+  }
+  if (n > max) {
+    Fail(value, path,
+         Concat({"Member must have length less than or equal to ", std::to_string(max)}));
+  }
+}
+
+void Constraints::ListLength(size_t size, std::string_view printed, std::string_view path,
+                             size_t min, size_t max) {
+  if (size < min) {
+    Fail(printed, path,
+         Concat({"Member must have length greater than or equal to ", std::to_string(min)}));
+  }
+  if (size > max) {
+    Fail(printed, path,
+         Concat({"Member must have length less than or equal to ", std::to_string(max)}));
+  }
+}
+
+void Constraints::AtLeast(int64_t value, std::string_view path, int64_t min) {
+  if (value < min) {
+    Fail(std::to_string(value), path,
+         Concat({"Member must have value greater than or equal to ", std::to_string(min)}));
+  }
+}
+
+void Constraints::AtMost(int64_t value, std::string_view path, int64_t max) {
+  if (value > max) {
+    Fail(std::to_string(value), path,
+         Concat({"Member must have value less than or equal to ", std::to_string(max)}));
+  }
+}
+
+void Constraints::TableNamePattern(std::string_view name, std::string_view path) {
+  if (!MatchesTableNamePattern(name)) {
+    Fail(name, path,
+         Concat({"Member must satisfy regular expression pattern: ", kTableNamePattern}));
+  }
+}
+
+void Constraints::TableName(const std::optional<std::string_view>& name, std::string_view path,
+                            bool required) {
+  if (!name.has_value()) {
+    if (required) NotNull(false, path);
+    return;
+  }
+  TableNamePattern(*name, path);
+  Length(*name, path, 3, 255);
+}
+
+std::optional<Error> Constraints::Result() const {
+  if (errors_.empty()) return std::nullopt;
+  std::string m = std::to_string(errors_.size());
+  m.append(errors_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+  for (size_t i = 0; i < errors_.size(); ++i) {
+    if (i != 0) m.append("; ");
+    m.append(errors_[i]);
+  }
+  return Error::Validation(std::move(m));
+}
 
 constexpr std::string_view kReturnConsumedCapacityValues = "[INDEXES, TOTAL, NONE]";
 constexpr std::string_view kReturnValuesValues =
@@ -695,8 +644,17 @@ void CheckReturnValuesOnConditionCheckFailure(Constraints* c,
   c->Enum(v, "returnValuesOnConditionCheckFailure", {"ALL_OLD", "NONE"},
           kReturnValuesOnConditionCheckFailureValues);
 }
+void CheckConditionalOperator(Constraints* c, const std::optional<std::string_view>& v) {
+  c->Enum(v, "conditionalOperator", {"OR", "AND"}, "[OR, AND]");
+}
+void CheckComparisonOperator(Constraints* c, const std::optional<std::string_view>& v,
+                             std::string_view path) {
+  c->Enum(v, path,
+          {"IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE", "LE",
+           "BEGINS_WITH", "GE", "CONTAINS"},
+          kComparisonOperatorValues);
+}
 
-// Enum conversions of values that passed their constraint.
 ReturnConsumedCapacity ToReturnConsumedCapacity(const std::optional<std::string_view>& v) {
   if (v == "TOTAL") return ReturnConsumedCapacity::kTotal;
   if (v == "INDEXES") return ReturnConsumedCapacity::kIndexes;
@@ -713,9 +671,12 @@ ReturnValues ToReturnValues(const std::optional<std::string_view>& v) {
   if (v == "UPDATED_NEW") return ReturnValues::kUpdatedNew;
   return ReturnValues::kNone;
 }
+ReturnValuesOnConditionCheckFailure ToReturnValuesOnConditionCheckFailure(
+    const std::optional<std::string_view>& v) {
+  return v == "ALL_OLD" ? ReturnValuesOnConditionCheckFailure::kAllOld
+                        : ReturnValuesOnConditionCheckFailure::kNone;
+}
 
-// The table-name checks of CreateTable, DescribeTable and DeleteTable, which DynamoDB makes
-// before the constraint list: a missing name and a bad length are errors on their own.
 std::optional<Error> CheckRequiredTableName(const std::optional<std::string_view>& name) {
   if (!name.has_value()) {
     return Invalid("The parameter 'TableName' is required but was not present in the request");
@@ -727,125 +688,110 @@ std::optional<Error> CheckRequiredTableName(const std::optional<std::string_view
   return std::nullopt;
 }
 
-// Expected: a map of ExpectedAttributeValue {Value, Exists, ComparisonOperator,
-// AttributeValueList}. Only the JSON types are checked.
-Status CheckExpected(dom::element e) {
-  dom::object map;
-  DDBX_RETURN_IF_ERROR(
-      ExpectMap(e, "com.amazonaws.dynamodb.v20120810.ExpectedAttributeValue", &map));
-  std::optional<Error> ignored;
-  AttributeValueDecoder decoder(&ignored);
-  for (dom::key_value_pair entry : map) {
-    if (entry.value.is_null()) continue;
-    dom::object condition;
-    DDBX_RETURN_IF_ERROR(ExpectValueStruct(entry.value, "ExpectedAttributeValue", &condition));
-    for (dom::key_value_pair field : condition) {
-      if (field.value.is_null()) continue;
-      if (field.key == "Value") {
-        dom::object object;
-        DDBX_RETURN_IF_ERROR(ExpectFieldStruct(field.value, "AttributeValue", &object));
-        AttributeValue value;
-        DDBX_RETURN_IF_ERROR(decoder.DecodeObject(object, 1, &value));
-      } else if (field.key == "Exists") {
-        bool b = false;
-        DDBX_RETURN_IF_ERROR(ReadBool(field.value, &b));
-      } else if (field.key == "ComparisonOperator") {
-        std::string_view s;
-        DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
-      } else if (field.key == "AttributeValueList") {
-        dom::array list;
-        DDBX_RETURN_IF_ERROR(ExpectList(field.value, &list));
-        for (dom::element el : list) {
-          AttributeValue value;
-          DDBX_RETURN_IF_ERROR(decoder.Decode(el, 1, &value));
-        }
-      }
+// ---------------------------------------------------------------------------------------------
+// Values in constraint messages
+// ---------------------------------------------------------------------------------------------
+
+// The AWS SDK for Java's toString of an AttributeValue: each member set as "Name: value," and
+// BOOL last without the comma; binary values as the ByteBuffer's toString. DynamoDB prints
+// request maps (RequestItems) this way in "Map keys must satisfy constraint" messages.
+void AppendJavaAttributeValue(const AttributeValue& value, std::string* out) {
+  auto append_list = [out](const auto& members, auto append_one) {
+    out->push_back('[');
+    bool first = true;
+    for (const auto& m : members) {
+      if (!first) out->append(", ");
+      first = false;
+      append_one(m);
     }
+    out->push_back(']');
+  };
+  auto append_buffer = [out](const std::string& bytes) {
+    const std::string n = std::to_string(bytes.size());
+    out->append("java.nio.HeapByteBuffer[pos=0 lim=");
+    out->append(n);
+    out->append(" cap=");
+    out->append(n);
+    out->push_back(']');
+  };
+  out->push_back('{');
+  switch (value.type()) {
+    case AttributeType::kS:
+      out->append("S: ");
+      out->append(value.s());
+      out->push_back(',');
+      break;
+    case AttributeType::kN:
+      out->append("N: ");
+      out->append(value.n().ToString());
+      out->push_back(',');
+      break;
+    case AttributeType::kB:
+      out->append("B: ");
+      append_buffer(value.b());
+      out->push_back(',');
+      break;
+    case AttributeType::kSS:
+      out->append("SS: ");
+      append_list(value.ss(), [out](const std::string& s) { out->append(s); });
+      out->push_back(',');
+      break;
+    case AttributeType::kNS:
+      out->append("NS: ");
+      append_list(value.ns(), [out](const Number& n) { out->append(n.ToString()); });
+      out->push_back(',');
+      break;
+    case AttributeType::kBS:
+      out->append("BS: ");
+      append_list(value.bs(), append_buffer);
+      out->push_back(',');
+      break;
+    case AttributeType::kM:
+      out->append("M: ");
+      AppendJavaAttributeMap(value.m(), out);
+      out->push_back(',');
+      break;
+    case AttributeType::kL:
+      out->append("L: ");
+      append_list(value.l(), [out](const AttributeValue& v) { AppendJavaAttributeValue(v, out); });
+      out->push_back(',');
+      break;
+    case AttributeType::kNULL:
+      out->append("NULL: true,");
+      break;
+    case AttributeType::kBOOL:
+      out->append(value.boolean() ? "BOOL: true" : "BOOL: false");
+      break;
   }
-  return Status::Ok();
+  out->push_back('}');
 }
 
-// ---------------------------------------------------------------------------------------------
-// Expression parameters (checked, then refused: ddbx does not evaluate expressions yet)
-// ---------------------------------------------------------------------------------------------
-
-struct ExpressionParams {
-  bool condition_expression = false;
-  bool expected = false;
-  bool conditional_operator = false;
-  bool projection_expression = false;
-  bool attributes_to_get = false;
-  bool names = false;   // ExpressionAttributeNames
-  bool values = false;  // ExpressionAttributeValues
-};
-
-// DynamoDB's rules on mixing expression and legacy parameters, for a write (ConditionExpression
-// vs Expected) or a read (ProjectionExpression vs AttributesToGet).
-std::optional<Error> CheckExpressionParams(const ExpressionParams& p, bool is_write) {
-  const bool expression = is_write ? p.condition_expression : p.projection_expression;
-  const bool legacy = is_write ? p.expected : p.attributes_to_get;
-  if (expression && legacy) {
-    return Invalid(is_write ? "Can not use both expression and non-expression parameters in the "
-                              "same request: Non-expression parameters: {Expected} Expression "
-                              "parameters: {ConditionExpression}"
-                            : "Can not use both expression and non-expression parameters in the "
-                              "same request: Non-expression parameters: {AttributesToGet} "
-                              "Expression parameters: {ProjectionExpression}");
+void AppendJavaAttributeMap(const AttributeMap& map, std::string* out) {
+  out->push_back('{');
+  bool first = true;
+  for (const auto& [name, value] : map) {
+    if (!first) out->append(", ");
+    first = false;
+    out->append(name);
+    out->push_back('=');
+    AppendJavaAttributeValue(value, out);
   }
-  if (p.names && !expression) {
-    return Invalid("ExpressionAttributeNames can only be specified when using expressions");
-  }
-  if (is_write && p.values && !p.condition_expression) {
-    return Invalid(
-        "ExpressionAttributeValues can only be specified when using expressions: "
-        "ConditionExpression is null");
-  }
-  return std::nullopt;
+  out->push_back('}');
 }
 
-std::optional<Error> RefuseUnsupported(const ExpressionParams& p) {
-  if (p.condition_expression) return Unsupported("ConditionExpression");
-  if (p.expected) return Unsupported("Expected");
-  if (p.conditional_operator) return Unsupported("ConditionalOperator");
-  if (p.projection_expression) return Unsupported("ProjectionExpression");
-  if (p.attributes_to_get) return Unsupported("AttributesToGet");
-  return std::nullopt;
+void WriteBase64(JsonWriter* w, std::string_view bytes) {
+  std::string* out = w->BeginRawValue();
+  out->push_back('"');
+  Base64Encode(bytes, out);
+  out->push_back('"');
 }
 
-// Reads the expression members shared by the item operations. Returns true if `key` was one.
-bool ReadExpressionMember(std::string_view key, dom::element value, ExpressionParams* p,
-                          Status* status) {
-  std::string_view s;
-  if (key == "ConditionExpression") {
-    *status = ReadString(value, &s);
-    p->condition_expression = true;
-  } else if (key == "ProjectionExpression") {
-    *status = ReadString(value, &s);
-    p->projection_expression = true;
-  } else if (key == "ConditionalOperator") {
-    *status = ReadString(value, &s);
-    p->conditional_operator = true;
-  } else if (key == "ExpressionAttributeNames") {
-    *status = CheckStringMap(value);
-    p->names = true;
-  } else if (key == "ExpressionAttributeValues") {
-    std::optional<Error> ignored;
-    AttributeValueDecoder decoder(&ignored);
-    AttributeMap values;
-    *status = decoder.DecodeMap(value, 1, &values);
-    p->values = true;
-  } else if (key == "AttributesToGet") {
-    std::vector<std::string_view> names;
-    *status = ReadStringList(value, &names);
-    p->attributes_to_get = true;
-  } else if (key == "Expected") {
-    *status = CheckExpected(value);
-    p->expected = true;
-  } else {
-    return false;
-  }
-  return true;
-}
+}  // namespace ddbx::api::codec_internal
+
+namespace ddbx::api {
+namespace {
+
+using namespace codec_internal;  // NOLINT(google-build-using-namespace): the codec's own helpers
 
 // ---------------------------------------------------------------------------------------------
 // CreateTable
@@ -885,20 +831,20 @@ struct RawCreateTable {
 
 Status ReadKeySchema(dom::element e, std::vector<RawKeySchemaElement>* out) {
   dom::array array;
-  DDBX_RETURN_IF_ERROR(ExpectList(e, &array));
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
   for (dom::element el : array) {
     RawKeySchemaElement& element = out->emplace_back();
     if (el.is_null()) continue;
     dom::object object;
-    DDBX_RETURN_IF_ERROR(ExpectValueStruct(el, "KeySchemaElement", &object));
+    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, "KeySchemaElement", &object));
     for (dom::key_value_pair field : object) {
       if (field.value.is_null()) continue;
       std::string_view s;
       if (field.key == "AttributeName") {
-        DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
         element.attribute_name = s;
       } else if (field.key == "KeyType") {
-        DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
         element.key_type = s;
       }
     }
@@ -908,20 +854,20 @@ Status ReadKeySchema(dom::element e, std::vector<RawKeySchemaElement>* out) {
 
 Status ReadAttributeDefinitions(dom::element e, std::vector<RawAttributeDefinition>* out) {
   dom::array array;
-  DDBX_RETURN_IF_ERROR(ExpectList(e, &array));
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
   for (dom::element el : array) {
     RawAttributeDefinition& def = out->emplace_back();
     if (el.is_null()) continue;
     dom::object object;
-    DDBX_RETURN_IF_ERROR(ExpectValueStruct(el, "AttributeDefinition", &object));
+    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, "AttributeDefinition", &object));
     for (dom::key_value_pair field : object) {
       if (field.value.is_null()) continue;
       std::string_view s;
       if (field.key == "AttributeName") {
-        DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
         def.attribute_name = s;
       } else if (field.key == "AttributeType") {
-        DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
         def.attribute_type = s;
       }
     }
@@ -931,15 +877,15 @@ Status ReadAttributeDefinitions(dom::element e, std::vector<RawAttributeDefiniti
 
 Status ReadThroughput(dom::element e, RawThroughput* out) {
   dom::object object;
-  DDBX_RETURN_IF_ERROR(ExpectFieldStruct(e, "ProvisionedThroughput", &object));
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectFieldStruct(e, "ProvisionedThroughput", &object));
   for (dom::key_value_pair field : object) {
     if (field.value.is_null()) continue;
     int64_t v = 0;
     if (field.key == "ReadCapacityUnits") {
-      DDBX_RETURN_IF_ERROR(ReadInteger(field.value, "Long", &v));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadInteger(field.value, "Long", &v));
       out->read_capacity_units = v;
     } else if (field.key == "WriteCapacityUnits") {
-      DDBX_RETURN_IF_ERROR(ReadInteger(field.value, "Long", &v));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadInteger(field.value, "Long", &v));
       out->write_capacity_units = v;
     }
   }
@@ -948,20 +894,20 @@ Status ReadThroughput(dom::element e, RawThroughput* out) {
 
 Status ReadTags(dom::element e, std::vector<RawTag>* out) {
   dom::array array;
-  DDBX_RETURN_IF_ERROR(ExpectList(e, &array));
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
   for (dom::element el : array) {
     RawTag& tag = out->emplace_back();
     if (el.is_null()) continue;
     dom::object object;
-    DDBX_RETURN_IF_ERROR(ExpectValueStruct(el, "Tag", &object));
+    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, "Tag", &object));
     for (dom::key_value_pair field : object) {
       if (field.value.is_null()) continue;
       std::string_view s;
       if (field.key == "Key") {
-        DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
         tag.key = s;
       } else if (field.key == "Value") {
-        DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
         tag.value = s;
       }
     }
@@ -971,15 +917,15 @@ Status ReadTags(dom::element e, std::vector<RawTag>* out) {
 
 Status CheckProjection(dom::element e) {
   dom::object object;
-  DDBX_RETURN_IF_ERROR(ExpectFieldStruct(e, "Projection", &object));
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectFieldStruct(e, "Projection", &object));
   for (dom::key_value_pair field : object) {
     if (field.value.is_null()) continue;
     if (field.key == "ProjectionType") {
       std::string_view s;
-      DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
     } else if (field.key == "NonKeyAttributes") {
       std::vector<std::string_view> names;
-      DDBX_RETURN_IF_ERROR(ReadStringList(field.value, &names));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadStringList(field.value, &names));
     }
   }
   return Status::Ok();
@@ -988,26 +934,26 @@ Status CheckProjection(dom::element e) {
 // LocalSecondaryIndexes / GlobalSecondaryIndexes: type-checked only; *count receives the length.
 Status CheckIndexes(dom::element e, bool global, size_t* count) {
   dom::array array;
-  DDBX_RETURN_IF_ERROR(ExpectList(e, &array));
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
   *count = array.size();
   for (dom::element el : array) {
     if (el.is_null()) continue;
     dom::object object;
-    DDBX_RETURN_IF_ERROR(
+    DDBX_CODEC_RETURN_IF_ERROR(
         ExpectValueStruct(el, global ? "GlobalSecondaryIndex" : "LocalSecondaryIndex", &object));
     for (dom::key_value_pair field : object) {
       if (field.value.is_null()) continue;
       if (field.key == "IndexName") {
         std::string_view s;
-        DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
       } else if (field.key == "KeySchema") {
         std::vector<RawKeySchemaElement> key_schema;
-        DDBX_RETURN_IF_ERROR(ReadKeySchema(field.value, &key_schema));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(field.value, &key_schema));
       } else if (field.key == "Projection") {
-        DDBX_RETURN_IF_ERROR(CheckProjection(field.value));
+        DDBX_CODEC_RETURN_IF_ERROR(CheckProjection(field.value));
       } else if (global && field.key == "ProvisionedThroughput") {
         RawThroughput throughput;
-        DDBX_RETURN_IF_ERROR(ReadThroughput(field.value, &throughput));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(field.value, &throughput));
       }
     }
   }
@@ -1020,33 +966,33 @@ Status ReadCreateTable(dom::object body, RawCreateTable* r) {
     const std::string_view key = field.key;
     if (key == "TableName") {
       std::string_view s;
-      DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
       r->table_name = s;
     } else if (key == "AttributeDefinitions") {
       r->attribute_definitions.emplace();
-      DDBX_RETURN_IF_ERROR(ReadAttributeDefinitions(field.value, &*r->attribute_definitions));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadAttributeDefinitions(field.value, &*r->attribute_definitions));
     } else if (key == "KeySchema") {
       r->key_schema.emplace();
-      DDBX_RETURN_IF_ERROR(ReadKeySchema(field.value, &*r->key_schema));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(field.value, &*r->key_schema));
     } else if (key == "BillingMode") {
       std::string_view s;
-      DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
       r->billing_mode = s;
     } else if (key == "ProvisionedThroughput") {
       r->provisioned_throughput.emplace();
-      DDBX_RETURN_IF_ERROR(ReadThroughput(field.value, &*r->provisioned_throughput));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(field.value, &*r->provisioned_throughput));
     } else if (key == "DeletionProtectionEnabled") {
-      DDBX_RETURN_IF_ERROR(ReadBool(field.value, &r->deletion_protection_enabled));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadBool(field.value, &r->deletion_protection_enabled));
     } else if (key == "Tags") {
       r->tags.emplace();
-      DDBX_RETURN_IF_ERROR(ReadTags(field.value, &*r->tags));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadTags(field.value, &*r->tags));
     } else if (key == "LocalSecondaryIndexes") {
       size_t n = 0;
-      DDBX_RETURN_IF_ERROR(CheckIndexes(field.value, false, &n));
+      DDBX_CODEC_RETURN_IF_ERROR(CheckIndexes(field.value, false, &n));
       r->local_secondary_indexes = n;
     } else if (key == "GlobalSecondaryIndexes") {
       size_t n = 0;
-      DDBX_RETURN_IF_ERROR(CheckIndexes(field.value, true, &n));
+      DDBX_CODEC_RETURN_IF_ERROR(CheckIndexes(field.value, true, &n));
       r->global_secondary_indexes = n;
     }
   }
@@ -1278,7 +1224,7 @@ Result<std::string> DecodeTableNameOnly(std::string_view body) {
     for (dom::key_value_pair field : object) {
       if (field.value.is_null() || field.key != "TableName") continue;
       std::string_view s;
-      DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
       name = s;
     }
     if (std::optional<Error> e = CheckRequiredTableName(name)) return std::move(*e);
@@ -1290,157 +1236,396 @@ Result<std::string> DecodeTableNameOnly(std::string_view body) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Item operations
+// UpdateTable
 // ---------------------------------------------------------------------------------------------
 
-// Members shared by PutItem, GetItem and DeleteItem.
-struct RawItemRequest {
-  std::optional<std::string_view> table_name;
-  bool has_item = false;  // Item (PutItem) or Key (GetItem, DeleteItem)
-  AttributeMap item;
-  std::optional<Error> item_invalid;  // the first invalid attribute value in Item / Key
-  bool consistent_read = false;
-  std::optional<std::string_view> return_values;
-  std::optional<std::string_view> return_consumed_capacity;
-  std::optional<std::string_view> return_item_collection_metrics;
-  std::optional<std::string_view> return_values_on_condition_check_failure;
-  ExpressionParams expressions;
+// One GlobalSecondaryIndexUpdates entry, as sent.
+struct RawGsiUpdate {
+  bool has_update = false;
+  std::optional<std::string_view> update_index_name;
+  std::optional<RawThroughput> update_throughput;
+  bool has_create = false;
+  std::optional<std::string_view> create_index_name;
+  std::optional<std::vector<RawKeySchemaElement>> create_key_schema;
+  bool create_has_projection = false;
+  std::optional<RawThroughput> create_throughput;
+  bool has_delete = false;
+  std::optional<std::string_view> delete_index_name;
 };
 
-// The expression members GetItem knows (projections) and the writes know (conditions).
-bool IsExpressionMemberOf(std::string_view key, bool is_get) {
-  if (key == "ExpressionAttributeNames") return true;
-  if (is_get) return key == "ProjectionExpression" || key == "AttributesToGet";
-  return key == "ConditionExpression" || key == "Expected" || key == "ConditionalOperator" ||
-         key == "ExpressionAttributeValues";
-}
+struct RawUpdateTable {
+  std::optional<std::string_view> table_name;
+  std::optional<std::string_view> billing_mode;
+  std::optional<RawThroughput> provisioned_throughput;
+  std::optional<bool> deletion_protection_enabled;
+  std::optional<std::vector<RawGsiUpdate>> gsi_updates;
+  std::optional<std::string_view> table_class;
+  std::optional<size_t> replica_updates;  // how many, when present
+  bool stream_specification = false;
+  bool sse_specification = false;
+  bool on_demand_throughput = false;
+  bool warm_throughput = false;
+  bool multi_region_consistency = false;
+  bool global_table_witness_updates = false;
+};
 
-// Reads the members of an item request. `item_member` is "Item" or "Key"; `is_get` selects
-// GetItem's members (ConsistentRead) over the writes' (ReturnValues...).
-Status ReadItemRequest(dom::object body, std::string_view item_member, bool is_get,
-                       RawItemRequest* r) {
-  for (dom::key_value_pair field : body) {
+// A structure ddbx does not model beyond its JSON types: `fields` are its scalar members and the
+// Java type each has ("String", "Boolean" or "Long").
+Status CheckStruct(dom::element e, std::string_view model_class,
+                   std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  dom::object object;
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectFieldStruct(e, model_class, &object));
+  for (dom::key_value_pair field : object) {
     if (field.value.is_null()) continue;
-    const std::string_view key = field.key;
-    std::string_view s;
-    if (key == "TableName") {
-      DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
-      r->table_name = s;
-    } else if (key == item_member) {
-      r->has_item = true;
-      r->item.clear();
-      r->item_invalid.reset();
-      AttributeValueDecoder decoder(&r->item_invalid);
-      DDBX_RETURN_IF_ERROR(decoder.DecodeMap(field.value, 1, &r->item));
-    } else if (key == "ReturnConsumedCapacity") {
-      DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
-      r->return_consumed_capacity = s;
-    } else if (is_get && key == "ConsistentRead") {
-      DDBX_RETURN_IF_ERROR(ReadBool(field.value, &r->consistent_read));
-    } else if (!is_get && key == "ReturnValues") {
-      DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
-      r->return_values = s;
-    } else if (!is_get && key == "ReturnItemCollectionMetrics") {
-      DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
-      r->return_item_collection_metrics = s;
-    } else if (!is_get && key == "ReturnValuesOnConditionCheckFailure") {
-      DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
-      r->return_values_on_condition_check_failure = s;
-    } else if (IsExpressionMemberOf(key, is_get)) {
-      Status status;
-      ReadExpressionMember(key, field.value, &r->expressions, &status);
-      DDBX_RETURN_IF_ERROR(status);
+    for (const auto& [name, type] : fields) {
+      if (field.key != name) continue;
+      std::string_view s;
+      bool b = false;
+      int64_t n = 0;
+      if (type == "String") {
+        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
+      } else if (type == "Boolean") {
+        DDBX_CODEC_RETURN_IF_ERROR(ReadBool(field.value, &b));
+      } else {
+        DDBX_CODEC_RETURN_IF_ERROR(ReadInteger(field.value, type, &n));
+      }
     }
   }
   return Status::Ok();
 }
 
-// PutItem and DeleteItem take only NONE and ALL_OLD of ReturnValues' five enum members. The live
-// service answers this message (dynalite validations/putItem.js, boto3 issue #4339 for
-// DeleteItem); "Return values set to invalid value" is DynamoDB Local's and moto's wording.
-constexpr std::string_view kReturnValuesNotAllowed = "ReturnValues can only be ALL_OLD or NONE";
-
-bool IsNoneOrAllOld(const std::optional<std::string_view>& rv) {
-  return !rv.has_value() || *rv == "NONE" || *rv == "ALL_OLD";
+// A list of structures ddbx does not model; *count receives its length.
+Status CheckStructList(dom::element e, std::string_view model_class, size_t* count) {
+  dom::array array;
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
+  *count = array.size();
+  for (dom::element el : array) {
+    if (el.is_null()) continue;
+    dom::object object;
+    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, model_class, &object));
+  }
+  return Status::Ok();
 }
 
-Result<PutItemRequest> CheckPutItem(RawItemRequest& r) {
-  Constraints c;
-  CheckReturnConsumedCapacity(&c, r.return_consumed_capacity);
-  c.TableName(r.table_name, "tableName", true);
-  c.NotNull(r.has_item, "item");
-  CheckReturnValues(&c, r.return_values);
-  CheckReturnItemCollectionMetrics(&c, r.return_item_collection_metrics);
-  CheckReturnValuesOnConditionCheckFailure(&c, r.return_values_on_condition_check_failure);
-  if (std::optional<Error> e = c.Result()) return std::move(*e);
-  if (std::optional<Error> e = CheckExpressionParams(r.expressions, true)) return std::move(*e);
-  if (r.item_invalid.has_value()) return std::move(*r.item_invalid);
-  if (!IsNoneOrAllOld(r.return_values)) return Invalid(kReturnValuesNotAllowed);
-  if (ItemSizeBytes(r.item) > kMaxItemSizeBytes) return Invalid(kItemTooLargeMessage);
-  if (std::optional<Error> e = RefuseUnsupported(r.expressions)) return std::move(*e);
-
-  PutItemRequest request;
-  request.table_name = std::string(*r.table_name);
-  request.item = std::move(r.item);
-  request.return_values = ToReturnValues(r.return_values);
-  request.return_consumed_capacity = ToReturnConsumedCapacity(r.return_consumed_capacity);
-  request.return_item_collection_metrics =
-      ToReturnItemCollectionMetrics(r.return_item_collection_metrics);
-  return request;
+Status ReadIndexName(dom::object object, std::optional<std::string_view>* out) {
+  for (dom::key_value_pair field : object) {
+    if (field.value.is_null() || field.key != "IndexName") continue;
+    std::string_view s;
+    DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
+    *out = s;
+  }
+  return Status::Ok();
 }
 
-Result<GetItemRequest> CheckGetItem(RawItemRequest& r) {
-  Constraints c;
-  CheckReturnConsumedCapacity(&c, r.return_consumed_capacity);
-  c.TableName(r.table_name, "tableName", true);
-  c.NotNull(r.has_item, "key");
-  if (std::optional<Error> e = c.Result()) return std::move(*e);
-  if (std::optional<Error> e = CheckExpressionParams(r.expressions, false)) return std::move(*e);
-  if (r.item_invalid.has_value()) return std::move(*r.item_invalid);
-  if (std::optional<Error> e = RefuseUnsupported(r.expressions)) return std::move(*e);
-
-  GetItemRequest request;
-  request.table_name = std::string(*r.table_name);
-  request.key = std::move(r.item);
-  request.consistent_read = r.consistent_read;
-  request.return_consumed_capacity = ToReturnConsumedCapacity(r.return_consumed_capacity);
-  return request;
+Status ReadGsiUpdates(dom::element e, std::vector<RawGsiUpdate>* out) {
+  dom::array array;
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
+  for (dom::element el : array) {
+    RawGsiUpdate& u = out->emplace_back();
+    if (el.is_null()) continue;
+    dom::object object;
+    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, "GlobalSecondaryIndexUpdate", &object));
+    for (dom::key_value_pair field : object) {
+      if (field.value.is_null()) continue;
+      dom::object action;
+      if (field.key == "Update") {
+        DDBX_CODEC_RETURN_IF_ERROR(
+            ExpectFieldStruct(field.value, "UpdateGlobalSecondaryIndexAction", &action));
+        u.has_update = true;
+        for (dom::key_value_pair f : action) {
+          if (f.value.is_null()) continue;
+          if (f.key == "ProvisionedThroughput") {
+            u.update_throughput.emplace();
+            DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(f.value, &*u.update_throughput));
+          } else if (f.key == "OnDemandThroughput") {
+            DDBX_CODEC_RETURN_IF_ERROR(
+                CheckStruct(f.value, "OnDemandThroughput",
+                            {{"MaxReadRequestUnits", "Long"}, {"MaxWriteRequestUnits", "Long"}}));
+          } else if (f.key == "WarmThroughput") {
+            DDBX_CODEC_RETURN_IF_ERROR(
+                CheckStruct(f.value, "WarmThroughput",
+                            {{"ReadUnitsPerSecond", "Long"}, {"WriteUnitsPerSecond", "Long"}}));
+          }
+        }
+        DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.update_index_name));
+      } else if (field.key == "Create") {
+        DDBX_CODEC_RETURN_IF_ERROR(
+            ExpectFieldStruct(field.value, "CreateGlobalSecondaryIndexAction", &action));
+        u.has_create = true;
+        for (dom::key_value_pair f : action) {
+          if (f.value.is_null()) continue;
+          if (f.key == "KeySchema") {
+            u.create_key_schema.emplace();
+            DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(f.value, &*u.create_key_schema));
+          } else if (f.key == "Projection") {
+            u.create_has_projection = true;
+            DDBX_CODEC_RETURN_IF_ERROR(CheckProjection(f.value));
+          } else if (f.key == "ProvisionedThroughput") {
+            u.create_throughput.emplace();
+            DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(f.value, &*u.create_throughput));
+          }
+        }
+        DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.create_index_name));
+      } else if (field.key == "Delete") {
+        DDBX_CODEC_RETURN_IF_ERROR(
+            ExpectFieldStruct(field.value, "DeleteGlobalSecondaryIndexAction", &action));
+        u.has_delete = true;
+        DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.delete_index_name));
+      }
+    }
+  }
+  return Status::Ok();
 }
 
-Result<DeleteItemRequest> CheckDeleteItem(RawItemRequest& r) {
-  Constraints c;
-  CheckReturnConsumedCapacity(&c, r.return_consumed_capacity);
-  c.TableName(r.table_name, "tableName", true);
-  CheckReturnValues(&c, r.return_values);
-  CheckReturnItemCollectionMetrics(&c, r.return_item_collection_metrics);
-  c.NotNull(r.has_item, "key");
-  CheckReturnValuesOnConditionCheckFailure(&c, r.return_values_on_condition_check_failure);
-  if (std::optional<Error> e = c.Result()) return std::move(*e);
-  if (std::optional<Error> e = CheckExpressionParams(r.expressions, true)) return std::move(*e);
-  if (r.item_invalid.has_value()) return std::move(*r.item_invalid);
-  if (!IsNoneOrAllOld(r.return_values)) return Invalid(kReturnValuesNotAllowed);
-  if (std::optional<Error> e = RefuseUnsupported(r.expressions)) return std::move(*e);
+Status ReadUpdateTable(dom::object body, RawUpdateTable* r) {
+  for (dom::key_value_pair field : body) {
+    if (field.value.is_null()) continue;
+    const std::string_view key = field.key;
+    std::string_view s;
+    if (key == "TableName") {
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
+      r->table_name = s;
+    } else if (key == "BillingMode") {
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
+      r->billing_mode = s;
+    } else if (key == "ProvisionedThroughput") {
+      r->provisioned_throughput.emplace();
+      DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(field.value, &*r->provisioned_throughput));
+    } else if (key == "DeletionProtectionEnabled") {
+      bool b = false;
+      DDBX_CODEC_RETURN_IF_ERROR(ReadBool(field.value, &b));
+      r->deletion_protection_enabled = b;
+    } else if (key == "GlobalSecondaryIndexUpdates") {
+      r->gsi_updates.emplace();
+      DDBX_CODEC_RETURN_IF_ERROR(ReadGsiUpdates(field.value, &*r->gsi_updates));
+    } else if (key == "AttributeDefinitions") {
+      std::vector<RawAttributeDefinition> definitions;
+      DDBX_CODEC_RETURN_IF_ERROR(ReadAttributeDefinitions(field.value, &definitions));
+    } else if (key == "TableClass") {
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
+      r->table_class = s;
+    } else if (key == "MultiRegionConsistency") {
+      DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
+      r->multi_region_consistency = true;
+    } else if (key == "StreamSpecification") {
+      DDBX_CODEC_RETURN_IF_ERROR(
+          CheckStruct(field.value, "StreamSpecification",
+                      {{"StreamEnabled", "Boolean"}, {"StreamViewType", "String"}}));
+      r->stream_specification = true;
+    } else if (key == "SSESpecification") {
+      DDBX_CODEC_RETURN_IF_ERROR(CheckStruct(
+          field.value, "SSESpecification",
+          {{"Enabled", "Boolean"}, {"SSEType", "String"}, {"KMSMasterKeyId", "String"}}));
+      r->sse_specification = true;
+    } else if (key == "OnDemandThroughput") {
+      DDBX_CODEC_RETURN_IF_ERROR(
+          CheckStruct(field.value, "OnDemandThroughput",
+                      {{"MaxReadRequestUnits", "Long"}, {"MaxWriteRequestUnits", "Long"}}));
+      r->on_demand_throughput = true;
+    } else if (key == "WarmThroughput") {
+      DDBX_CODEC_RETURN_IF_ERROR(
+          CheckStruct(field.value, "WarmThroughput",
+                      {{"ReadUnitsPerSecond", "Long"}, {"WriteUnitsPerSecond", "Long"}}));
+      r->warm_throughput = true;
+    } else if (key == "ReplicaUpdates") {
+      size_t n = 0;
+      DDBX_CODEC_RETURN_IF_ERROR(CheckStructList(field.value, "ReplicationGroupUpdate", &n));
+      r->replica_updates = n;
+    } else if (key == "GlobalTableWitnessUpdates") {
+      size_t n = 0;
+      DDBX_CODEC_RETURN_IF_ERROR(CheckStructList(field.value, "GlobalTableWitnessGroupUpdate", &n));
+      r->global_table_witness_updates = true;
+    }
+  }
+  return Status::Ok();
+}
 
-  DeleteItemRequest request;
+void CheckThroughputConstraints(Constraints* c, const std::optional<RawThroughput>& t,
+                                std::string_view path) {
+  if (!t.has_value()) return;
+  const std::string write_path = Concat({path, ".writeCapacityUnits"});
+  if (c->NotNull(t->write_capacity_units.has_value(), write_path)) {
+    c->AtLeast(*t->write_capacity_units, write_path, 1);
+  }
+  const std::string read_path = Concat({path, ".readCapacityUnits"});
+  if (c->NotNull(t->read_capacity_units.has_value(), read_path)) {
+    c->AtLeast(*t->read_capacity_units, read_path, 1);
+  }
+}
+
+void CheckIndexNameConstraints(Constraints* c, const std::optional<std::string_view>& name,
+                               std::string_view path) {
+  if (c->NotNull(name.has_value(), path)) c->TableName(name, path, true);
+}
+
+// "Given value N for ReadCapacityUnits is out of bounds" (+ " for index <name>").
+std::optional<Error> CheckThroughputBounds(const RawThroughput& t, std::string_view index) {
+  const std::string suffix = index.empty() ? "" : Concat({" for index ", index});
+  if (*t.read_capacity_units > kMaxCapacityUnits) {
+    return Invalid(Concat({"Given value ", std::to_string(*t.read_capacity_units),
+                           " for ReadCapacityUnits is out of bounds", suffix}));
+  }
+  if (*t.write_capacity_units > kMaxCapacityUnits) {
+    return Invalid(Concat({"Given value ", std::to_string(*t.write_capacity_units),
+                           " for WriteCapacityUnits is out of bounds", suffix}));
+  }
+  return std::nullopt;
+}
+
+// The members UpdateTable can change, as named in "At least one of ... is required". A member
+// the request already carries is left out of the list (MultiRegionConsistency alone).
+std::string AtLeastOneOfMessage(const RawUpdateTable& r) {
+  std::vector<std::string_view> names = {"ProvisionedThroughput",    "BillingMode",
+                                         "UpdateStreamEnabled",      "GlobalSecondaryIndexUpdates",
+                                         "SSESpecification",         "ReplicaUpdates",
+                                         "MultiAccountReplicaReady", "ReplicaTransitRoleArn"};
+  if (!r.multi_region_consistency) names.push_back("MultiRegionConsistency");
+  names.insert(names.end(),
+               {"DeletionProtectionEnabled", "OnDemandThroughput", "WarmThroughput", "TableClass"});
+  std::string m = "At least one of ";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i != 0) m.append(i + 1 == names.size() ? " or " : ", ");
+    m.append(names[i]);
+  }
+  m.append(" is required");
+  return m;
+}
+
+Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {
+  if (std::optional<Error> e = CheckRequiredTableName(r.table_name)) return std::move(*e);
+
+  Constraints c;
+  c.TableNamePattern(*r.table_name, "tableName");
+  c.Enum(r.billing_mode, "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"},
+         "[PROVISIONED, PAY_PER_REQUEST]");
+  CheckThroughputConstraints(&c, r.provisioned_throughput, "provisionedThroughput");
+  if (r.gsi_updates.has_value()) {
+    for (size_t i = 0; i < r.gsi_updates->size(); ++i) {
+      const RawGsiUpdate& u = (*r.gsi_updates)[i];
+      const std::string base =
+          Concat({"globalSecondaryIndexUpdates.", std::to_string(i + 1), ".member."});
+      if (u.has_update) {
+        CheckIndexNameConstraints(&c, u.update_index_name, Concat({base, "update.indexName"}));
+        CheckThroughputConstraints(&c, u.update_throughput,
+                                   Concat({base, "update.provisionedThroughput"}));
+      }
+      if (u.has_create) {
+        CheckIndexNameConstraints(&c, u.create_index_name, Concat({base, "create.indexName"}));
+        c.NotNull(u.create_key_schema.has_value(), Concat({base, "create.keySchema"}));
+        c.NotNull(u.create_has_projection, Concat({base, "create.projection"}));
+        CheckThroughputConstraints(&c, u.create_throughput,
+                                   Concat({base, "create.provisionedThroughput"}));
+      }
+      if (u.has_delete) {
+        CheckIndexNameConstraints(&c, u.delete_index_name, Concat({base, "delete.indexName"}));
+      }
+    }
+  }
+  if (std::optional<Error> e = c.Result()) return std::move(*e);
+
+  const bool has_gsi_updates = r.gsi_updates.has_value() && !r.gsi_updates->empty();
+  const bool has_replica_updates = r.replica_updates.has_value() && *r.replica_updates > 0;
+  const bool changes_throughput =
+      r.provisioned_throughput.has_value() || r.billing_mode.has_value();
+  if (!changes_throughput && !r.stream_specification && !has_gsi_updates && !r.sse_specification &&
+      !has_replica_updates && !r.deletion_protection_enabled.has_value() &&
+      !r.on_demand_throughput && !r.warm_throughput && !r.table_class.has_value()) {
+    return Invalid(AtLeastOneOfMessage(r));
+  }
+  if (r.provisioned_throughput.has_value()) {
+    if (std::optional<Error> e = CheckThroughputBounds(*r.provisioned_throughput, "")) {
+      return std::move(*e);
+    }
+  }
+  if (has_gsi_updates) {
+    std::vector<std::string_view> names;
+    for (const RawGsiUpdate& u : *r.gsi_updates) {
+      const int actions = int{u.has_update} + int{u.has_create} + int{u.has_delete};
+      if (actions == 0) {
+        return InvalidParameter(
+            "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+            "GlobalSecondaryIndexUpdate.Delete must not be null");
+      }
+      if (actions > 1) {
+        return InvalidParameter(
+            "Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate "
+            "object");
+      }
+      const std::string_view name = u.has_update   ? *u.update_index_name
+                                    : u.has_create ? *u.create_index_name
+                                                   : *u.delete_index_name;
+      if (std::find(names.begin(), names.end(), name) != names.end()) {
+        return InvalidParameter(
+            Concat({"Only one global secondary index update per index is allowed simultaneously. "
+                    "Index: ",
+                    name}));
+      }
+      names.push_back(name);
+      if (u.has_update && u.update_throughput.has_value()) {
+        if (std::optional<Error> e = CheckThroughputBounds(*u.update_throughput, name)) {
+          return std::move(*e);
+        }
+      }
+    }
+  }
+  if (r.table_class.has_value() && *r.table_class != "STANDARD" &&
+      *r.table_class != "STANDARD_INFREQUENT_ACCESS") {
+    return Invalid(
+        "Invalid table-class parameter provided. Please try again with a valid table-class "
+        "value: [STANDARD, STANDARD_INFREQUENT_ACCESS].");
+  }
+  if (r.billing_mode == "PAY_PER_REQUEST" && r.provisioned_throughput.has_value()) {
+    return InvalidParameter(
+        "ProvisionedThroughput cannot be specified when BillingMode is PAY_PER_REQUEST");
+  }
+  // Settings DynamoDB changes only on their own, each in a request of its own.
+  const int changes = int{changes_throughput} + int{r.stream_specification} + int{has_gsi_updates} +
+                      int{r.sse_specification} + int{has_replica_updates} +
+                      int{r.deletion_protection_enabled.has_value()} + int{r.on_demand_throughput} +
+                      int{r.warm_throughput} + int{r.table_class.has_value()};
+  if (changes > 1) {
+    if (r.sse_specification) {
+      return InvalidParameter(
+          "Server-Side Encryption modification must be the only operation in the request");
+    }
+    if (r.table_class.has_value()) {
+      return InvalidParameter("TableClass modification must be the only operation in the request");
+    }
+    if (r.deletion_protection_enabled.has_value()) {
+      return InvalidParameter(
+          "DeletionProtection modification must be the only operation in the request");
+    }
+    if (has_replica_updates) {
+      return InvalidParameter("Replica modification must be the only operation in the request");
+    }
+  }
+  if (has_gsi_updates) return Unsupported("GlobalSecondaryIndexUpdates");
+  if (r.stream_specification) return Unsupported("StreamSpecification");
+  if (r.sse_specification) return Unsupported("SSESpecification");
+  if (has_replica_updates || r.global_table_witness_updates) return Unsupported("ReplicaUpdates");
+  if (r.multi_region_consistency) return Unsupported("MultiRegionConsistency");
+  if (r.table_class.has_value()) return Unsupported("TableClass");
+  if (r.on_demand_throughput) return Unsupported("OnDemandThroughput");
+  if (r.warm_throughput) return Unsupported("WarmThroughput");
+
+  UpdateTableRequest request;
   request.table_name = std::string(*r.table_name);
-  request.key = std::move(r.item);
-  request.return_values = ToReturnValues(r.return_values);
-  request.return_consumed_capacity = ToReturnConsumedCapacity(r.return_consumed_capacity);
-  request.return_item_collection_metrics =
-      ToReturnItemCollectionMetrics(r.return_item_collection_metrics);
+  if (r.billing_mode.has_value()) {
+    request.billing_mode = *r.billing_mode == "PAY_PER_REQUEST" ? BillingMode::kPayPerRequest
+                                                                : BillingMode::kProvisioned;
+  }
+  if (r.provisioned_throughput.has_value()) {
+    request.provisioned_throughput =
+        ProvisionedThroughput{*r.provisioned_throughput->read_capacity_units,
+                              *r.provisioned_throughput->write_capacity_units};
+  }
+  request.deletion_protection_enabled = r.deletion_protection_enabled;
   return request;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Encoding helpers
 // ---------------------------------------------------------------------------------------------
-
-void WriteBase64(JsonWriter* w, std::string_view bytes) {
-  std::string* out = w->BeginRawValue();
-  out->push_back('"');
-  Base64Encode(bytes, out);
-  out->push_back('"');
-}
 
 void WriteNumber(JsonWriter* w, const Number& n) { w->String(n.ToString()); }
 
@@ -1451,19 +1636,6 @@ std::string EncodeTableDescriptionResponse(std::string_view member, const TableD
   w.BeginObject();
   w.Key(member);
   WriteTableDescription(&w, t);
-  w.EndObject();
-  return out;
-}
-
-// {} or {"<member>":<item>}.
-std::string EncodeOptionalItem(std::string_view member, const std::optional<Item>& item) {
-  if (!item.has_value()) return "{}";
-  std::string out;
-  out.reserve(64 + item->size() * 48);
-  JsonWriter w(&out);
-  w.BeginObject();
-  w.Key(member);
-  WriteItem(&w, *item);
   w.EndObject();
   return out;
 }
@@ -1612,7 +1784,7 @@ Result<Item> DecodeItemJson(std::string_view json) {
     Item item;
     for (dom::key_value_pair field : object) {
       AttributeValue value;
-      DDBX_RETURN_IF_ERROR(decoder.Decode(field.value, 1, &value));
+      DDBX_CODEC_RETURN_IF_ERROR(decoder.Decode(field.value, 1, &value));
       item.insert_or_assign(std::string(field.key), std::move(value));
     }
     if (invalid.has_value()) return std::move(*invalid);
@@ -1625,7 +1797,7 @@ Result<AttributeValue> DecodeAttributeValueJson(std::string_view json) {
     std::optional<Error> invalid;
     AttributeValueDecoder decoder(&invalid);
     AttributeValue value;
-    DDBX_RETURN_IF_ERROR(decoder.DecodeObject(object, 1, &value));
+    DDBX_CODEC_RETURN_IF_ERROR(decoder.DecodeObject(object, 1, &value));
     if (invalid.has_value()) return std::move(*invalid);
     return value;
   });
@@ -1708,12 +1880,12 @@ void WriteTableDescription(JsonWriter* w, const TableDescription& t) {
 }
 
 Result<CreateTableRequest> DecodeCreateTable(std::string_view body) {
-  return WithBodyObject<CreateTableRequest>(body,
-                                            [](dom::object object) -> Result<CreateTableRequest> {
-                                              RawCreateTable raw;
-                                              DDBX_RETURN_IF_ERROR(ReadCreateTable(object, &raw));
-                                              return CheckCreateTable(raw);
-                                            });
+  return WithBodyObject<CreateTableRequest>(
+      body, [](dom::object object) -> Result<CreateTableRequest> {
+        RawCreateTable raw;
+        DDBX_CODEC_RETURN_IF_ERROR(ReadCreateTable(object, &raw));
+        return CheckCreateTable(raw);
+      });
 }
 
 Result<DescribeTableRequest> DecodeDescribeTable(std::string_view body) {
@@ -1737,11 +1909,11 @@ Result<ListTablesRequest> DecodeListTables(std::string_view body) {
           if (field.value.is_null()) continue;
           if (field.key == "ExclusiveStartTableName") {
             std::string_view s;
-            DDBX_RETURN_IF_ERROR(ReadString(field.value, &s));
+            DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
             start = s;
           } else if (field.key == "Limit") {
             int64_t v = 0;
-            DDBX_RETURN_IF_ERROR(ReadInteger(field.value, "Integer", &v));
+            DDBX_CODEC_RETURN_IF_ERROR(ReadInteger(field.value, "Integer", &v));
             limit = v;
           }
         }
@@ -1758,32 +1930,6 @@ Result<ListTablesRequest> DecodeListTables(std::string_view body) {
         return request;
       });
 }
-
-Result<PutItemRequest> DecodePutItem(std::string_view body) {
-  return WithBodyObject<PutItemRequest>(body, [](dom::object object) -> Result<PutItemRequest> {
-    RawItemRequest raw;
-    DDBX_RETURN_IF_ERROR(ReadItemRequest(object, "Item", false, &raw));
-    return CheckPutItem(raw);
-  });
-}
-
-Result<GetItemRequest> DecodeGetItem(std::string_view body) {
-  return WithBodyObject<GetItemRequest>(body, [](dom::object object) -> Result<GetItemRequest> {
-    RawItemRequest raw;
-    DDBX_RETURN_IF_ERROR(ReadItemRequest(object, "Key", true, &raw));
-    return CheckGetItem(raw);
-  });
-}
-
-Result<DeleteItemRequest> DecodeDeleteItem(std::string_view body) {
-  return WithBodyObject<DeleteItemRequest>(
-      body, [](dom::object object) -> Result<DeleteItemRequest> {
-        RawItemRequest raw;
-        DDBX_RETURN_IF_ERROR(ReadItemRequest(object, "Key", false, &raw));
-        return CheckDeleteItem(raw);
-      });
-}
-
 std::string EncodeCreateTableResponse(const TableDescription& table) {
   return EncodeTableDescriptionResponse("TableDescription", table);
 }
@@ -1813,18 +1959,17 @@ std::string EncodeListTablesResponse(const ListTablesResponse& response) {
   return out;
 }
 
-std::string EncodePutItemResponse(const PutItemResponse& response) {
-  return EncodeOptionalItem("Attributes", response.attributes);
+Result<UpdateTableRequest> DecodeUpdateTable(std::string_view body) {
+  return WithBodyObject<UpdateTableRequest>(
+      body, [](dom::object object) -> Result<UpdateTableRequest> {
+        RawUpdateTable raw;
+        DDBX_CODEC_RETURN_IF_ERROR(ReadUpdateTable(object, &raw));
+        return CheckUpdateTable(raw);
+      });
 }
 
-std::string EncodeGetItemResponse(const GetItemResponse& response) {
-  return EncodeOptionalItem("Item", response.item);
+std::string EncodeUpdateTableResponse(const TableDescription& table) {
+  return EncodeTableDescriptionResponse("TableDescription", table);
 }
-
-std::string EncodeDeleteItemResponse(const DeleteItemResponse& response) {
-  return EncodeOptionalItem("Attributes", response.attributes);
-}
-
-#undef DDBX_RETURN_IF_ERROR
 
 }  // namespace ddbx::api

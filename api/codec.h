@@ -7,9 +7,9 @@
 //   2. Every member ddbx knows must have the JSON type DynamoDB's model gives it, checked in
 //      document order: else SerializationException with DynamoDB's message ("NUMBER_VALUE
 //      cannot be converted to String", "Start of structure or map found where not expected",
-//      "Unexpected field type", ...). Members ddbx does not model (unknown ones, and settings
-//      such as StreamSpecification or TableClass) are ignored, as DynamoDB ignores unknown
-//      members; JSON null is the same as an absent member.
+//      "Unexpected field type", ...). Members ddbx does not model (unknown ones, and CreateTable
+//      settings such as StreamSpecification or TableClass) are ignored, as DynamoDB ignores
+//      unknown members; JSON null is the same as an absent member.
 //   3. Table-independent constraints (required members, table name pattern and length, enums,
 //      ranges), collected in DynamoDB's member order, at most 10: ValidationException
 //      "1 validation error detected: Value null at 'tableName' failed to satisfy constraint:
@@ -18,9 +18,14 @@
 //      ReturnValues, the 400 KB item size), each a ValidationException with DynamoDB's message.
 // Checks that need the table's schema are in api/validation.h and run in the backend.
 //
-// Features ddbx does not serve yet (secondary indexes, condition and projection expressions)
-// are decoded and type-checked, then refused with a ValidationException that says so, after
-// DynamoDB's own checks have passed.
+// Expressions and their legacy counterparts (Expected, AttributesToGet, AttributeUpdates,
+// KeyConditions, QueryFilter, ScanFilter) are parsed or translated during decoding, through
+// api/expression.h, into the trees the requests carry; their errors are reported in DynamoDB's
+// order among the operation's other checks (the order of each operation is described where it
+// is implemented, in codec_item.cc, codec_read.cc and codec_batch.cc). Features ddbx does not
+// serve yet (creating or changing secondary indexes, streams, encryption and replica settings)
+// are decoded and type-checked, then refused with a ValidationException that says so ("ddbx does
+// not support GlobalSecondaryIndexUpdates yet"), after DynamoDB's own checks have passed.
 //
 // Encoding writes DynamoDB's JSON with members in DynamoDB's (alphabetical) order and items'
 // attributes sorted by name, so equal values always encode to equal bytes.
@@ -94,9 +99,31 @@ Result<CreateTableRequest> DecodeCreateTable(std::string_view body);
 Result<DescribeTableRequest> DecodeDescribeTable(std::string_view body);
 Result<DeleteTableRequest> DecodeDeleteTable(std::string_view body);
 Result<ListTablesRequest> DecodeListTables(std::string_view body);
+// UpdateTable: "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, ...
+// or TableClass is required" when nothing is to change; GlobalSecondaryIndexUpdates, streams,
+// encryption, replicas, table class and on-demand or warm throughput are refused as unsupported
+// after DynamoDB's checks.
+Result<UpdateTableRequest> DecodeUpdateTable(std::string_view body);
+
+// The item operations: conditions (ConditionExpression or Expected with ConditionalOperator),
+// projections (ProjectionExpression or AttributesToGet) and updates (UpdateExpression or
+// AttributeUpdates) arrive parsed in the request; null when the client sent none.
 Result<PutItemRequest> DecodePutItem(std::string_view body);
 Result<GetItemRequest> DecodeGetItem(std::string_view body);
 Result<DeleteItemRequest> DecodeDeleteItem(std::string_view body);
+Result<UpdateItemRequest> DecodeUpdateItem(std::string_view body);
+
+// Query needs KeyConditionExpression or KeyConditions (one or two conditions, resolved against
+// the key schema by the backend); Scan takes Segment with TotalSegments. IndexName is passed on:
+// the backend answers for an index the table does not have. Select stays absent unless sent.
+Result<QueryRequest> DecodeQuery(std::string_view body);
+Result<ScanRequest> DecodeScan(std::string_view body);
+
+// BatchGetItem: 1 to 100 keys in all, no duplicate key within a table. BatchWriteItem: 1 to 25
+// requests in all, each exactly one of PutRequest and DeleteRequest; duplicate keys need the key
+// schema and are the backend's to find.
+Result<BatchGetItemRequest> DecodeBatchGetItem(std::string_view body);
+Result<BatchWriteItemRequest> DecodeBatchWriteItem(std::string_view body);
 
 // ---- Responses ----
 
@@ -105,9 +132,33 @@ std::string EncodeDescribeTableResponse(const TableDescription& table);  // {"Ta
 std::string EncodeDeleteTableResponse(const TableDescription& table);    // {"TableDescription":..}
 // {"LastEvaluatedTableName":"..","TableNames":[..]}, the first member only when set.
 std::string EncodeListTablesResponse(const ListTablesResponse& response);
-std::string EncodePutItemResponse(const PutItemResponse& response);  // {} or {"Attributes":..}
-std::string EncodeGetItemResponse(const GetItemResponse& response);  // {} or {"Item":..}
-std::string EncodeDeleteItemResponse(
-    const DeleteItemResponse& response);  // {} or {"Attributes":..}
+std::string EncodeUpdateTableResponse(const TableDescription& table);  // {"TableDescription":..}
+
+// ConsumedCapacity, as DynamoDB writes it: {"CapacityUnits":1.0,"TableName":"t"} for TOTAL; with
+// INDEXES also "Table" and "GlobalSecondaryIndexes" / "LocalSecondaryIndexes" (by index name),
+// each {"CapacityUnits":..}; ReadCapacityUnits / WriteCapacityUnits wherever the backend set them.
+void WriteConsumedCapacity(JsonWriter* w, const ConsumedCapacity& capacity);
+// {"ItemCollectionKey":{..},"SizeEstimateRangeGB":[lower,upper]}.
+void WriteItemCollectionMetrics(JsonWriter* w, const ItemCollectionMetrics& metrics);
+
+// Members in DynamoDB's (alphabetical) order, each only when set: {} when there is nothing.
+//   {"Attributes":..,"ConsumedCapacity":..,"ItemCollectionMetrics":..}
+std::string EncodePutItemResponse(const PutItemResponse& response);
+std::string EncodeDeleteItemResponse(const DeleteItemResponse& response);
+std::string EncodeUpdateItemResponse(const UpdateItemResponse& response);
+//   {"ConsumedCapacity":..,"Item":..}
+std::string EncodeGetItemResponse(const GetItemResponse& response);
+//   {"ConsumedCapacity":..,"Count":n,"Items":[..],"LastEvaluatedKey":..,"ScannedCount":n}; no
+//   "Items" when count_only (Select COUNT).
+std::string EncodeQueryResponse(const QueryResponse& response);
+std::string EncodeScanResponse(const ScanResponse& response);
+//   {"ConsumedCapacity":[..],"Responses":{"t":[..]},"UnprocessedKeys":{"t":{..}}}; the last two
+//   always (maybe {}), the first with ReturnConsumedCapacity. An unprocessed table's
+//   KeysAndAttributes carries its projection as sent: ProjectionExpression and
+//   ExpressionAttributeNames, or AttributesToGet; and ConsistentRead when true.
+std::string EncodeBatchGetItemResponse(const BatchGetItemResponse& response);
+//   {"ConsumedCapacity":[..],"ItemCollectionMetrics":{"t":[..]},"UnprocessedItems":{"t":[..]}};
+//   UnprocessedItems always (maybe {}), the others when non-empty.
+std::string EncodeBatchWriteItemResponse(const BatchWriteItemResponse& response);
 
 }  // namespace ddbx::api

@@ -13,6 +13,8 @@
 // - The message member is "message", except for SerializationException and
 //   AccessDeniedException, whose bodies spell it "Message". An error with no message (a body
 //   that is not JSON, an unknown X-Amz-Target) has no message member at all.
+// - A ConditionalCheckFailedException for a request with ReturnValuesOnConditionCheckFailure
+//   ALL_OLD carries the old item as "Item" (DynamoDB JSON), between __type and message.
 #include "api/error.h"
 
 #include "api/json_writer.h"
@@ -71,6 +73,12 @@ std::string ErrorBody(const Error& error) {
   w.BeginObject();
   w.Key("__type");
   w.String(wire.type);
+  // ConditionalCheckFailedException with ReturnValuesOnConditionCheckFailure ALL_OLD carries
+  // the item as it was; members after __type are in alphabetical order ("Item" < "message").
+  if (error.code == ErrorCode::kConditionalCheckFailed && !error.item_json.empty()) {
+    w.Key("Item");
+    w.RawValue(error.item_json);
+  }
   if (!error.message.empty()) {
     const bool capitalized =
         error.code == ErrorCode::kSerialization || error.code == ErrorCode::kAccessDenied;

@@ -6,7 +6,8 @@
 // worker threads: every method may be called from any thread at any time. The caller keeps
 // `executor` alive until `done` has run. Failures arrive as api::Error values with DynamoDB's
 // error type and message (ResourceNotFoundException for a missing table, ValidationException
-// for a key that does not match the schema, InternalServerError for storage failures).
+// for a key that does not match the schema, ConditionalCheckFailedException for a failed
+// condition, InternalServerError for storage failures).
 #pragma once
 
 #include <functional>
@@ -34,6 +35,8 @@ class Backend {
                           Callback<api::ListTablesResponse> done) = 0;
   virtual void DeleteTable(api::DeleteTableRequest request, api::Executor* executor,
                            Callback<api::TableDescription> done) = 0;
+  virtual void UpdateTable(api::UpdateTableRequest request, api::Executor* executor,
+                           Callback<api::TableDescription> done) = 0;
 
   // Data plane.
   virtual void PutItem(api::PutItemRequest request, api::Executor* executor,
@@ -42,6 +45,16 @@ class Backend {
                        Callback<api::GetItemResponse> done) = 0;
   virtual void DeleteItem(api::DeleteItemRequest request, api::Executor* executor,
                           Callback<api::DeleteItemResponse> done) = 0;
+  virtual void UpdateItem(api::UpdateItemRequest request, api::Executor* executor,
+                          Callback<api::UpdateItemResponse> done) = 0;
+  virtual void Query(api::QueryRequest request, api::Executor* executor,
+                     Callback<api::QueryResponse> done) = 0;
+  virtual void Scan(api::ScanRequest request, api::Executor* executor,
+                    Callback<api::ScanResponse> done) = 0;
+  virtual void BatchGetItem(api::BatchGetItemRequest request, api::Executor* executor,
+                            Callback<api::BatchGetItemResponse> done) = 0;
+  virtual void BatchWriteItem(api::BatchWriteItemRequest request, api::Executor* executor,
+                              Callback<api::BatchWriteItemResponse> done) = 0;
 };
 
 using BackendPtr = std::unique_ptr<Backend>;

@@ -60,7 +60,7 @@ struct Operation {
 };
 
 // The operations ddbx serves, by X-Amz-Target suffix.
-const std::array<Operation, 7> kOperations = {{
+const std::array<Operation, 13> kOperations = {{
     DDBX_OPERATION(CreateTable, api::DecodeCreateTable, api::EncodeCreateTableResponse),
     DDBX_OPERATION(DescribeTable, api::DecodeDescribeTable, api::EncodeDescribeTableResponse),
     DDBX_OPERATION(ListTables, api::DecodeListTables, api::EncodeListTablesResponse),
@@ -68,6 +68,12 @@ const std::array<Operation, 7> kOperations = {{
     DDBX_OPERATION(PutItem, api::DecodePutItem, api::EncodePutItemResponse),
     DDBX_OPERATION(GetItem, api::DecodeGetItem, api::EncodeGetItemResponse),
     DDBX_OPERATION(DeleteItem, api::DecodeDeleteItem, api::EncodeDeleteItemResponse),
+    DDBX_OPERATION(UpdateTable, api::DecodeUpdateTable, api::EncodeUpdateTableResponse),
+    DDBX_OPERATION(UpdateItem, api::DecodeUpdateItem, api::EncodeUpdateItemResponse),
+    DDBX_OPERATION(Query, api::DecodeQuery, api::EncodeQueryResponse),
+    DDBX_OPERATION(Scan, api::DecodeScan, api::EncodeScanResponse),
+    DDBX_OPERATION(BatchGetItem, api::DecodeBatchGetItem, api::EncodeBatchGetItemResponse),
+    DDBX_OPERATION(BatchWriteItem, api::DecodeBatchWriteItem, api::EncodeBatchWriteItemResponse),
 }};
 
 #undef DDBX_OPERATION

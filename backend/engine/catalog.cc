@@ -215,6 +215,35 @@ api::Result<TableInfo> DecodeTableRecord(std::string_view record) {
   return info;
 }
 
+namespace {
+
+// The parts of a description that never change: name, key schema, attribute definitions.
+api::TableDescription SchemaOf(const api::TableDescription& d) {
+  api::TableDescription schema;
+  schema.table_name = d.table_name;
+  schema.attribute_definitions = d.attribute_definitions;
+  schema.key_schema = d.key_schema;
+  return schema;
+}
+
+}  // namespace
+
+Table::Table(TableInfo info)
+    : id_(info.id),
+      schema_(SchemaOf(info.description)),
+      shape_(KeyShape::Of(info.description)),
+      info_(std::move(info)) {}
+
+TableInfo Table::info() const {
+  std::lock_guard lock(info_mu_);
+  return info_;
+}
+
+void Table::SetInfo(TableInfo info) {
+  std::lock_guard lock(info_mu_);
+  info_ = std::move(info);
+}
+
 TablePtr Catalog::Find(std::string_view name) const {
   std::shared_lock lock(mu_);
   auto it = tables_.find(name);
@@ -223,7 +252,7 @@ TablePtr Catalog::Find(std::string_view name) const {
 
 void Catalog::Insert(TablePtr table) {
   std::unique_lock lock(mu_);
-  std::string name = table->description().table_name;
+  std::string name = table->name();
   tables_.emplace(std::move(name), std::move(table));
 }
 

@@ -3,10 +3,11 @@
 //
 // The source of truth is RocksDB: one record per table under CatalogKey(name) (format in
 // docs/storage-format.md). Engine::Open loads every record into a Catalog; CreateTable and
-// DeleteTable change RocksDB first and the Catalog after the write is durable. A Table is
-// immutable apart from its lifecycle (deleted flag and lock), and is handed out as a
-// shared_ptr, so a request keeps using the table it looked up even if the table is deleted
-// meanwhile (it then sees deleted() and answers ResourceNotFoundException).
+// DeleteTable (and UpdateTable) change RocksDB first and the Catalog after the write is
+// durable. A Table's id, name and key schema are immutable; its settings change only through
+// UpdateTable (a locked snapshot, Table::info()); its lifecycle is a deleted flag and a lock. A
+// Table is handed out as a shared_ptr, so a request keeps using the table it looked up even if
+// the table is deleted meanwhile (it then sees deleted() and answers ResourceNotFoundException).
 //
 // Catalog is internally synchronized (a shared_mutex: lookups share it, inserts and erases are
 // brief exclusive sections) and may be called from any thread.
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -44,13 +46,22 @@ api::Result<TableInfo> DecodeTableRecord(std::string_view record);
 // One live table.
 class Table {
  public:
-  explicit Table(TableInfo info)
-      : info_(std::move(info)), shape_(KeyShape::Of(info_.description)) {}
+  explicit Table(TableInfo info);
 
-  const TableInfo& info() const { return info_; }
-  const api::TableDescription& description() const { return info_.description; }
+  uint32_t id() const { return id_; }
+  const std::string& name() const { return schema_.table_name; }
   const KeyShape& shape() const { return shape_; }
-  uint32_t id() const { return info_.id; }
+  // The table's name, key schema and attribute definitions, which never change while the table
+  // lives: what item and key validation needs (api/validation.h). Only those three fields are
+  // filled in; the table's current settings are in info().
+  const api::TableDescription& schema() const { return schema_; }
+
+  // A snapshot of everything stored about the table. UpdateTable changes the settings (billing
+  // mode, throughput, deletion protection), so callers get a copy.
+  TableInfo info() const;
+  // Replaces the stored settings. REQUIRES: the caller serializes catalog writers (the engine's
+  // control mutex), the record is already durable, and `info` has this table's id and schema.
+  void SetInfo(TableInfo info);
 
   // Item writers hold this shared from their deleted() check until their WriteBatch is
   // committed; DeleteTable holds it exclusively while it commits, so no write can land in the
@@ -64,8 +75,11 @@ class Table {
   void MarkDeleted() { deleted_.store(true, std::memory_order_release); }
 
  private:
-  const TableInfo info_;
+  const uint32_t id_;
+  const api::TableDescription schema_;
   const KeyShape shape_;
+  mutable std::mutex info_mu_;
+  TableInfo info_;  // GUARDED_BY(info_mu_)
   std::shared_mutex lifecycle_mu_;
   std::atomic<bool> deleted_{false};
 };

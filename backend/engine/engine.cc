@@ -11,14 +11,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <random>
 #include <shared_mutex>
 
-#include "api/codec.h"
 #include "api/validation.h"
+#include "backend/engine/engine_internal.h"
 #include "backend/engine/key_codec.h"
 
 namespace ddbx::backend::engine {
@@ -26,13 +27,6 @@ namespace ddbx::backend::engine {
 namespace {
 
 // ---- DynamoDB's messages ----
-// Control plane names the table; the data plane does not (as DynamoDB and dynalite answer).
-
-api::Error TableNotFound(const std::string& name) {
-  return api::Error::NotFound("Requested resource not found: Table: " + name + " not found");
-}
-
-api::Error DataPlaneTableNotFound() { return api::Error::NotFound("Requested resource not found"); }
 
 api::Error TableExists(const std::string& name) {
   return api::Error{api::ErrorCode::kResourceInUse, "Table already exists: " + name};
@@ -50,12 +44,42 @@ api::Error DeletionProtected() {
       "deletion protection first.");
 }
 
-api::Error StorageError(const rocksdb::Status& status) {
-  return api::Error::Internal("Internal server error: " + status.ToString());
+api::Error NothingToUpdate() {
+  return api::Error::Validation(
+      "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+      "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
 }
 
-api::Error CorruptItem() {
-  return api::Error::Internal("Internal server error: corrupt item value");
+api::Error ThroughputWithPayPerRequest() {
+  return api::Error::Validation(
+      "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+      "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+}
+
+api::Error ProvisionedWithoutThroughput() {
+  return api::Error::Validation(
+      "One or more parameter values were invalid: ProvisionedThroughput must be specified when "
+      "BillingMode is PROVISIONED");
+}
+
+api::Error ThroughputUnchanged(const api::ProvisionedThroughput& current,
+                               const api::ProvisionedThroughput& requested) {
+  return api::Error::Validation(
+      "The provisioned throughput for the table will not change. The requested value equals the "
+      "current value. Current ReadCapacityUnits provisioned for the table: " +
+      std::to_string(current.read_capacity_units) +
+      ". Requested ReadCapacityUnits: " + std::to_string(requested.read_capacity_units) +
+      ". Current WriteCapacityUnits provisioned for the table: " +
+      std::to_string(current.write_capacity_units) +
+      ". Requested WriteCapacityUnits: " + std::to_string(requested.write_capacity_units) +
+      ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request "
+      "higher limits.");
+}
+
+// True when two epoch times (seconds) fall on the same UTC calendar day.
+bool SameUtcDay(double a, double b) {
+  constexpr double kSecondsPerDay = 86400;
+  return std::floor(a / kSecondsPerDay) == std::floor(b / kSecondsPerDay);
 }
 
 // ---- Counters merge operator ----
@@ -88,8 +112,6 @@ class CounterMergeOperator final : public rocksdb::AssociativeMergeOperator {
 
   const char* Name() const override { return "ddbx.CounterAdd"; }
 };
-
-std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 
 std::string NewUuidV4() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -145,14 +167,6 @@ api::Status CheckKeySchema(const api::CreateTableRequest& request) {
         "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
   }
   return api::Status::Ok();
-}
-
-rocksdb::WriteOptions DurableWrite(bool in_memory) {
-  rocksdb::WriteOptions write_options;
-  // Acknowledged writes are durable: the WAL is fsynced before Write() returns. Concurrent
-  // synced writers share one fsync (RocksDB's write group), so the cost amortizes under load.
-  write_options.sync = !in_memory;
-  return write_options;
 }
 
 }  // namespace
@@ -294,6 +308,12 @@ void Engine::DeleteTable(api::DeleteTableRequest request, api::Executor* executo
            [this, request = std::move(request)] { return DoDeleteTable(request); });
 }
 
+void Engine::UpdateTable(api::UpdateTableRequest request, api::Executor* executor,
+                         Callback<api::TableDescription> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoUpdateTable(request); });
+}
+
 void Engine::PutItem(api::PutItemRequest request, api::Executor* executor,
                      Callback<api::PutItemResponse> done) {
   Schedule(executor, std::move(done),
@@ -310,6 +330,36 @@ void Engine::DeleteItem(api::DeleteItemRequest request, api::Executor* executor,
                         Callback<api::DeleteItemResponse> done) {
   Schedule(executor, std::move(done),
            [this, request = std::move(request)] { return DoDeleteItem(request); });
+}
+
+void Engine::UpdateItem(api::UpdateItemRequest request, api::Executor* executor,
+                        Callback<api::UpdateItemResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoUpdateItem(request); });
+}
+
+void Engine::Query(api::QueryRequest request, api::Executor* executor,
+                   Callback<api::QueryResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoQuery(request); });
+}
+
+void Engine::Scan(api::ScanRequest request, api::Executor* executor,
+                  Callback<api::ScanResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoScan(request); });
+}
+
+void Engine::BatchGetItem(api::BatchGetItemRequest request, api::Executor* executor,
+                          Callback<api::BatchGetItemResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoBatchGetItem(request); });
+}
+
+void Engine::BatchWriteItem(api::BatchWriteItemRequest request, api::Executor* executor,
+                            Callback<api::BatchWriteItemResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoBatchWriteItem(request); });
 }
 
 std::optional<uint32_t> Engine::TableNumericId(std::string_view table_name) const {
@@ -333,7 +383,12 @@ api::Result<TablePtr> Engine::FindActiveTable(const std::string& name) const {
 }
 
 api::Result<api::TableDescription> Engine::DescribeWithCounters(const Table& table) const {
-  api::TableDescription description = table.description();
+  api::TableDescription description = table.info().description;
+  // NumberOfDecreasesToday counts decreases during the current UTC calendar day: a count
+  // recorded on an earlier day has expired.
+  if (!SameUtcDay(description.last_decrease_date_time, Now())) {
+    description.number_of_decreases_today = 0;
+  }
   std::string value;
   rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), CounterKey(table.id()), &value);
   TableCounters counters;
@@ -355,11 +410,12 @@ api::Result<api::TableDescription> Engine::DescribeWithCounters(const Table& tab
 // this write replaced, and the counter deltas (+1 item or not, size difference) are only exact
 // if computed against the true previous item. RocksDB's plain DB has no per-key read-modify-
 // write, so each write holds the mutex its key hashes to across Get + Write. A fixed array
-// bounds memory whatever the number of keys; keys sharing a stripe merely serialize, and since
-// a request holds at most one stripe (and takes it last, after the table's lifecycle lock),
-// stripes cannot deadlock. Readers take no stripe: a Get sees the last committed batch.
-std::mutex& Engine::KeyLock(std::string_view item_key) {
-  return key_locks_[std::hash<std::string_view>{}(item_key) % kKeyLockStripes];
+// bounds memory whatever the number of keys; keys sharing a stripe merely serialize. A request
+// takes its tables' lifecycle locks first (in table-name order), then its stripes in increasing
+// stripe order (BatchWriteItem holds several), so stripes cannot deadlock. Readers take no
+// stripe: a Get sees the last committed batch.
+size_t Engine::KeyStripe(std::string_view item_key) {
+  return std::hash<std::string_view>{}(item_key) % kKeyLockStripes;
 }
 
 // ---- Control plane ----
@@ -433,7 +489,7 @@ api::Result<api::TableDescription> Engine::DoDeleteTable(const api::DeleteTableR
   std::lock_guard control(control_mu_);
   TablePtr table = catalog_.Find(request.table_name);
   if (!table) return TableNotFound(request.table_name);
-  if (table->description().deletion_protection_enabled) return DeletionProtected();
+  if (table->info().description.deletion_protection_enabled) return DeletionProtected();
 
   // Wait for in-flight item writes of this table and keep new ones out until the delete is
   // committed; they then find the table deleted.
@@ -459,113 +515,79 @@ api::Result<api::TableDescription> Engine::DoDeleteTable(const api::DeleteTableR
   return description;
 }
 
-// ---- Data plane ----
-
-api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& request) {
-  api::Result<TablePtr> found = FindActiveTable(request.table_name);
-  if (!found.ok()) return found.take_error();
-  Table& table = *found.value();
-  api::Status valid = api::ValidateItemForTable(request.item, table.description());
-  if (!valid.ok()) return valid.error();
-
-  const std::string key = EncodeItemKey(table.id(), table.shape(), request.item);
-  const uint64_t size = api::ItemSizeBytes(request.item);
-  const std::string value = EncodeItemValue(size, api::EncodeItemJson(request.item));
-
-  std::shared_lock lifecycle(table.lifecycle_mutex());
-  if (table.deleted()) return DataPlaneTableNotFound();
-  std::lock_guard key_lock(KeyLock(key));
-
-  rocksdb::PinnableSlice old_value;
-  rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), key, &old_value);
-  if (!status.ok() && !status.IsNotFound()) return StorageError(status);
-  const bool existed = status.ok();
-  ItemValueView old;
-  if (existed && !ParseItemValue(View(old_value), &old)) return CorruptItem();
-
-  api::PutItemResponse response;
-  if (existed && request.return_values == api::ReturnValues::kAllOld) {
-    api::Result<api::Item> old_item = api::DecodeItemJson(old.json);
-    if (!old_item.ok()) return CorruptItem();
-    response.attributes = std::move(old_item).value();
+// UpdateTable. Checks come in DynamoDB's order: what the request alone decides (the request
+// decoder normally refuses these first), then what depends on the table. The new record is
+// durable before the in-memory table changes, under the control mutex, so UpdateTable and
+// DeleteTable never interleave.
+api::Result<api::TableDescription> Engine::DoUpdateTable(const api::UpdateTableRequest& request) {
+  if (!request.billing_mode && !request.provisioned_throughput &&
+      !request.deletion_protection_enabled) {
+    return NothingToUpdate();
+  }
+  if (request.billing_mode == api::BillingMode::kPayPerRequest && request.provisioned_throughput) {
+    return ThroughputWithPayPerRequest();
+  }
+  if (request.billing_mode == api::BillingMode::kProvisioned && !request.provisioned_throughput) {
+    return ProvisionedWithoutThroughput();
   }
 
-  TableCounters delta;
-  delta.item_count = existed ? 0 : 1;
-  delta.size_bytes = static_cast<int64_t>(size) - static_cast<int64_t>(old.item_size);
+  std::lock_guard control(control_mu_);
+  TablePtr table = catalog_.Find(request.table_name);
+  if (!table) return TableNotFound(request.table_name);
+  TableInfo info = table->info();
+  api::TableDescription& d = info.description;
+  const api::BillingMode target = request.billing_mode.value_or(d.billing_mode);
+  if (target == api::BillingMode::kPayPerRequest && request.provisioned_throughput) {
+    return ThroughputWithPayPerRequest();  // throughput for a table that stays on demand
+  }
+
+  const double now = Now();
+  const api::ProvisionedThroughput old_throughput = d.provisioned_throughput;
+  bool updating = false;         // the response says UPDATING
+  bool throughput_only = false;  // ... and still shows the old units
+  if (target != d.billing_mode) {
+    updating = true;
+    d.billing_mode = target;
+    if (target == api::BillingMode::kPayPerRequest) {
+      d.provisioned_throughput = api::ProvisionedThroughput{};  // reported as zeros
+      d.last_update_to_pay_per_request_date_time = now;
+    } else {
+      // From zero to the requested units: DynamoDB records the switch as an increase.
+      d.provisioned_throughput = *request.provisioned_throughput;
+      d.last_increase_date_time = now;
+    }
+  } else if (request.provisioned_throughput) {
+    const api::ProvisionedThroughput& requested = *request.provisioned_throughput;
+    if (requested == old_throughput) return ThroughputUnchanged(old_throughput, requested);
+    const bool increase = requested.read_capacity_units > old_throughput.read_capacity_units ||
+                          requested.write_capacity_units > old_throughput.write_capacity_units;
+    const bool decrease = requested.read_capacity_units < old_throughput.read_capacity_units ||
+                          requested.write_capacity_units < old_throughput.write_capacity_units;
+    if (increase) d.last_increase_date_time = now;
+    if (decrease) {
+      d.number_of_decreases_today =
+          SameUtcDay(d.last_decrease_date_time, now) ? d.number_of_decreases_today + 1 : 1;
+      d.last_decrease_date_time = now;
+    }
+    d.provisioned_throughput = requested;
+    updating = true;
+    throughput_only = true;
+  }
+  if (request.deletion_protection_enabled) {
+    d.deletion_protection_enabled = *request.deletion_protection_enabled;
+  }
+
   rocksdb::WriteBatch batch;
-  status = batch.Put(key, value);
-  if (status.ok()) status = batch.Merge(CounterKey(table.id()), EncodeCounters(delta));
-  if (status.ok()) {
-    rocksdb::WriteOptions write_options = DurableWrite(options_.in_memory);
-    status = db_->Write(write_options, &batch);
-  }
+  rocksdb::Status status = batch.Put(CatalogKey(d.table_name), EncodeTableRecord(info));
+  if (status.ok()) status = db_->Write(DurableWrite(options_.in_memory), &batch);
   if (!status.ok()) return StorageError(status);
-  return response;
-}
+  table->SetInfo(std::move(info));
 
-api::Result<api::GetItemResponse> Engine::DoGetItem(const api::GetItemRequest& request) {
-  api::Result<TablePtr> found = FindActiveTable(request.table_name);
-  if (!found.ok()) return found.take_error();
-  const Table& table = *found.value();
-  api::Status valid = api::ValidateKeyForTable(request.key, table.description());
-  if (!valid.ok()) return valid.error();
-
-  const std::string key = EncodeItemKey(table.id(), table.shape(), request.key);
-  rocksdb::PinnableSlice value;
-  rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), key, &value);
-  api::GetItemResponse response;
-  if (status.IsNotFound()) return response;
-  if (!status.ok()) return StorageError(status);
-  ItemValueView view;
-  if (!ParseItemValue(View(value), &view)) return CorruptItem();
-  api::Result<api::Item> item = api::DecodeItemJson(view.json);
-  if (!item.ok()) return CorruptItem();
-  response.item = std::move(item).value();
-  return response;
-}
-
-api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemRequest& request) {
-  api::Result<TablePtr> found = FindActiveTable(request.table_name);
-  if (!found.ok()) return found.take_error();
-  Table& table = *found.value();
-  api::Status valid = api::ValidateKeyForTable(request.key, table.description());
-  if (!valid.ok()) return valid.error();
-
-  const std::string key = EncodeItemKey(table.id(), table.shape(), request.key);
-
-  std::shared_lock lifecycle(table.lifecycle_mutex());
-  if (table.deleted()) return DataPlaneTableNotFound();
-  std::lock_guard key_lock(KeyLock(key));
-
-  rocksdb::PinnableSlice old_value;
-  rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), key, &old_value);
-  api::DeleteItemResponse response;
-  if (status.IsNotFound()) return response;  // nothing to delete, nothing to make durable
-  if (!status.ok()) return StorageError(status);
-  ItemValueView old;
-  if (!ParseItemValue(View(old_value), &old)) return CorruptItem();
-  if (request.return_values == api::ReturnValues::kAllOld) {
-    api::Result<api::Item> old_item = api::DecodeItemJson(old.json);
-    if (!old_item.ok()) return CorruptItem();
-    response.attributes = std::move(old_item).value();
-  }
-
-  TableCounters delta;
-  delta.item_count = -1;
-  delta.size_bytes = -static_cast<int64_t>(old.item_size);
-  rocksdb::WriteBatch batch;
-  status = batch.Delete(key);
-  if (status.ok()) status = batch.Merge(CounterKey(table.id()), EncodeCounters(delta));
-  if (status.ok()) {
-    rocksdb::WriteOptions write_options = DurableWrite(options_.in_memory);
-    status = db_->Write(write_options, &batch);
-  }
-  if (!status.ok()) return StorageError(status);
-  return response;
+  api::Result<api::TableDescription> description = DescribeWithCounters(*table);
+  if (!description.ok()) return description;
+  if (updating) description.value().table_status = api::TableStatus::kUpdating;
+  if (throughput_only) description.value().provisioned_throughput = old_throughput;
+  return description;
 }
 
 }  // namespace ddbx::backend::engine

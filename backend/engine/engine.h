@@ -28,6 +28,8 @@
 #include "api/error.h"
 #include "backend/backend.h"
 #include "backend/engine/catalog.h"
+#include "backend/engine/key_codec.h"
+#include "backend/engine/scan_range.h"
 #include "backend/engine/task_pool.h"
 
 namespace rocksdb {
@@ -67,12 +69,23 @@ class Engine final : public Backend {
   //   LimitExceededException once max_tables exist. Returns the description with TableStatus
   //   CREATING; the table is ACTIVE (and usable) as soon as the call has completed.
   // DescribeTable: ResourceNotFoundException "Requested resource not found: Table: <name> not
-  //   found". ItemCount and TableSizeBytes are exact (counters kept by every write).
+  //   found". ItemCount and TableSizeBytes are exact (counters kept by every write);
+  //   NumberOfDecreasesToday counts the decreases of the current UTC day.
   // ListTables: names in order, at most Limit (default 100), strictly after
   //   ExclusiveStartTableName; LastEvaluatedTableName only when more names remain.
   // DeleteTable: ResourceNotFoundException as DescribeTable; ValidationException when deletion
   //   protection is on. Returns the description with TableStatus DELETING; the table and its
   //   items are gone when the call completes.
+  // UpdateTable: ResourceNotFoundException as DescribeTable. Switches the billing mode
+  //   (to PAY_PER_REQUEST: throughput reported as zeros, LastUpdateToPayPerRequestDateTime set;
+  //   to PROVISIONED: ProvisionedThroughput required), changes the provisioned throughput
+  //   (LastIncreaseDateTime / LastDecreaseDateTime / NumberOfDecreasesToday), and turns
+  //   deletion protection on or off. ValidationException with DynamoDB's message when the
+  //   throughput would not change, when throughput is given for a PAY_PER_REQUEST table, or when
+  //   nothing is asked. The response says UPDATING for billing and throughput changes (a
+  //   throughput-only change still shows the old units, as DynamoDB does while it applies them)
+  //   and ACTIVE for a deletion-protection-only change; the table is ACTIVE with the new
+  //   settings as soon as the call completes.
   void CreateTable(api::CreateTableRequest request, api::Executor* executor,
                    Callback<api::TableDescription> done) override;
   void DescribeTable(api::DescribeTableRequest request, api::Executor* executor,
@@ -81,17 +94,56 @@ class Engine final : public Backend {
                   Callback<api::ListTablesResponse> done) override;
   void DeleteTable(api::DeleteTableRequest request, api::Executor* executor,
                    Callback<api::TableDescription> done) override;
+  void UpdateTable(api::UpdateTableRequest request, api::Executor* executor,
+                   Callback<api::TableDescription> done) override;
 
-  // Data plane. A missing table: ResourceNotFoundException "Requested resource not found".
-  // A key or item that does not fit the table's schema: ValidationException (api/validation.h).
-  // PutItem and DeleteItem return the previous item with ReturnValues ALL_OLD (if there was
-  // one). GetItem returns no item when there is none.
+  // Data plane. Common outcomes: a missing table is ResourceNotFoundException "Requested
+  // resource not found"; a key or item that does not fit the table's schema is
+  // ValidationException (api/validation.h); a write whose condition does not hold is
+  // ConditionalCheckFailedException "The conditional request failed" (with Error::item_json set
+  // to the current item when ReturnValuesOnConditionCheckFailure is ALL_OLD and an item exists),
+  // and writes nothing. ConsumedCapacity follows api/capacity.h when asked for.
+  // ItemCollectionMetrics is never returned: DynamoDB returns it only for tables with local
+  // secondary indexes, which the engine does not have yet.
+  //
+  // PutItem / DeleteItem: the condition is evaluated against the current item under the key's
+  //   lock; ReturnValues ALL_OLD returns the replaced / deleted item, if there was one.
+  // GetItem: no item when there is none; the projection applies to the item returned.
+  // UpdateItem: creates the item from its key when absent (upsert). Key attributes may not be
+  //   updated; the result must fit DynamoDB's item size ("Item size to update has exceeded the
+  //   maximum allowed size"). ReturnValues ALL_OLD / ALL_NEW return the whole old / new item,
+  //   UPDATED_OLD / UPDATED_NEW only the attributes the update wrote or removed.
+  // Query: the partition key's items in sort-key order (reversed with ScanIndexForward false),
+  //   narrowed by the sort-key condition; Limit counts items read; a page ends once the items
+  //   read total 1 MB (the item that reaches it included); FilterExpression applies after both;
+  //   LastEvaluatedKey is the key of the last item read when the page was cut short. An
+  //   ExclusiveStartKey that is not a key of the table or lies outside the query:
+  //   ValidationException "The provided starting key is invalid..." and kin. IndexName:
+  //   ValidationException "The table does not have the specified index: <name>".
+  // Scan: every item of the table (or of one parallel-scan segment, see scan_range.h), with
+  //   the same Limit, 1 MB, filter and ExclusiveStartKey rules.
+  // BatchGetItem: the items found, per table; keys whose items would take the response past
+  //   16 MB are returned in UnprocessedKeys (with their table's projection and consistency).
+  //   Duplicate keys: ValidationException "Provided list of item keys contains duplicates".
+  // BatchWriteItem: every put and delete, each applied atomically (all of them commit in one
+  //   WriteBatch); UnprocessedItems is always empty. Validation (schema, duplicate keys) runs
+  //   for all requests before anything is written.
   void PutItem(api::PutItemRequest request, api::Executor* executor,
                Callback<api::PutItemResponse> done) override;
   void GetItem(api::GetItemRequest request, api::Executor* executor,
                Callback<api::GetItemResponse> done) override;
   void DeleteItem(api::DeleteItemRequest request, api::Executor* executor,
                   Callback<api::DeleteItemResponse> done) override;
+  void UpdateItem(api::UpdateItemRequest request, api::Executor* executor,
+                  Callback<api::UpdateItemResponse> done) override;
+  void Query(api::QueryRequest request, api::Executor* executor,
+             Callback<api::QueryResponse> done) override;
+  void Scan(api::ScanRequest request, api::Executor* executor,
+            Callback<api::ScanResponse> done) override;
+  void BatchGetItem(api::BatchGetItemRequest request, api::Executor* executor,
+                    Callback<api::BatchGetItemResponse> done) override;
+  void BatchWriteItem(api::BatchWriteItemRequest request, api::Executor* executor,
+                      Callback<api::BatchWriteItemResponse> done) override;
 
   // The numeric id whose items are keyed under the table, or nullopt if there is no such table.
   // Safe from any thread; does not block on the disk.
@@ -106,21 +158,67 @@ class Engine final : public Backend {
 
   api::Status LoadCatalog();
 
-  // The operations themselves, run on pool threads.
+  // The operations themselves, run on pool threads. Control plane: engine.cc; single-item and
+  // batch writes: engine_write.cc; reads: engine_read.cc.
   api::Result<api::TableDescription> DoCreateTable(const api::CreateTableRequest& request);
   api::Result<api::TableDescription> DoDescribeTable(const api::DescribeTableRequest& request);
   api::Result<api::ListTablesResponse> DoListTables(const api::ListTablesRequest& request);
   api::Result<api::TableDescription> DoDeleteTable(const api::DeleteTableRequest& request);
+  api::Result<api::TableDescription> DoUpdateTable(const api::UpdateTableRequest& request);
   api::Result<api::PutItemResponse> DoPutItem(const api::PutItemRequest& request);
   api::Result<api::GetItemResponse> DoGetItem(const api::GetItemRequest& request);
   api::Result<api::DeleteItemResponse> DoDeleteItem(const api::DeleteItemRequest& request);
+  api::Result<api::UpdateItemResponse> DoUpdateItem(const api::UpdateItemRequest& request);
+  api::Result<api::ReadManyResponse> DoQuery(const api::QueryRequest& request);
+  api::Result<api::ReadManyResponse> DoScan(const api::ScanRequest& request);
+  api::Result<api::BatchGetItemResponse> DoBatchGetItem(const api::BatchGetItemRequest& request);
+  api::Result<api::BatchWriteItemResponse> DoBatchWriteItem(
+      const api::BatchWriteItemRequest& request);
 
   // The table for a data-plane request, or ResourceNotFoundException.
   api::Result<TablePtr> FindActiveTable(const std::string& name) const;
   // The table's description with live ItemCount and TableSizeBytes.
   api::Result<api::TableDescription> DescribeWithCounters(const Table& table) const;
-  // The striped lock guarding read-modify-write of the item stored under `item_key`.
-  std::mutex& KeyLock(std::string_view item_key);
+
+  // ---- Items (engine_write.cc, engine_read.cc) ----
+
+  // An item as stored: its DynamoDB size and its DynamoDB JSON.
+  struct StoredItem {
+    uint64_t size = 0;
+    std::string json;
+  };
+  // The item stored under `key` now, or nullopt. Storage failures and corrupt values:
+  // InternalServerError.
+  api::Result<std::optional<StoredItem>> ReadItem(const std::string& key) const;
+
+  // One change to one item key, ready to commit: a put of `value` or a delete, and the
+  // change to its table's counters.
+  struct ItemWrite {
+    uint32_t table_id = 0;
+    std::string key;
+    bool erase = false;
+    std::string value;  // the encoded item value, unless erase
+    TableCounters delta;
+  };
+  // Commits every write in one synced WriteBatch, with one counter merge per table.
+  // REQUIRES: the caller holds each written key's stripe and its table's lifecycle lock (shared)
+  // and has checked that the tables are not deleted.
+  api::Status Commit(const std::vector<ItemWrite>& writes);
+
+  // Which query or scan to run: the key range to walk and the rules of the page.
+  struct ReadPlan {
+    const Table* table = nullptr;
+    KeyRange range;
+    bool forward = true;
+  };
+  // Walks plan.range and builds the page: Limit, the 1 MB cap, filter, Select, projection,
+  // LastEvaluatedKey and ConsumedCapacity, as Query and Scan share them.
+  api::Result<api::ReadManyResponse> ReadPage(const ReadPlan& plan,
+                                              const api::ReadManyRequest& request);
+
+  // The stripe of the mutex guarding read-modify-write of the item stored under `item_key`.
+  static size_t KeyStripe(std::string_view item_key);
+  std::mutex& KeyLock(std::string_view item_key) { return key_locks_[KeyStripe(item_key)]; }
 
   double Now() const;
 
@@ -129,8 +227,8 @@ class Engine final : public Backend {
   std::unique_ptr<rocksdb::DB> db_;
   Catalog catalog_;
 
-  // Serializes CreateTable and DeleteTable (the only writers of the catalog and of the table id
-  // counter). Data-plane requests never take it.
+  // Serializes CreateTable, UpdateTable and DeleteTable (the only writers of the catalog and of
+  // the table id counter). Data-plane requests never take it.
   std::mutex control_mu_;
   uint32_t next_table_id_ = 1;  // GUARDED_BY(control_mu_)
 

@@ -136,6 +136,39 @@ bool ParseKeyValue(std::string_view* in, api::ScalarAttributeType type, api::Att
   return false;
 }
 
+void AppendKeyPrefix(const api::AttributeValue& prefix, api::ScalarAttributeType type,
+                     std::string* out) {
+  const std::string& bytes = type == api::ScalarAttributeType::kB ? prefix.b() : prefix.s();
+  for (char c : bytes) {
+    out->push_back(c);
+    if (c == kEscape) out->push_back(kEscapedZero);
+  }
+}
+
+std::string BucketBegin(uint32_t table_id, uint32_t bucket) {
+  assert(bucket <= kBucketCount);
+  if (bucket == kBucketCount) return ItemRangeEnd(table_id);
+  std::string key = ItemRangeBegin(table_id);
+  key.push_back(static_cast<char>(bucket >> 8));
+  key.push_back(static_cast<char>(bucket & 0xFF));
+  return key;
+}
+
+std::string PartitionPrefix(uint32_t table_id, const KeyShape& shape,
+                            const api::AttributeValue& hash_value) {
+  std::string partition;
+  AppendKeyValue(hash_value, shape.hash.type, &partition);
+  std::string key = BucketBegin(table_id, PartitionBucket(partition));
+  key.append(partition);
+  return key;
+}
+
+std::string PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+  return prefix;
+}
+
 uint16_t PartitionBucket(std::string_view encoded_partition_key) {
   // 64-bit FNV-1a, then a murmur-style finalizer so that the top bits depend on every input
   // byte, then the top 16 bits. Fixed forever: buckets are part of every stored item key.

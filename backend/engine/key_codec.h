@@ -68,6 +68,31 @@ bool ParseKeyValue(std::string_view* in, api::ScalarAttributeType type, api::Att
 // Part of the on-disk format: never change the function.
 uint16_t PartitionBucket(std::string_view encoded_partition_key);
 
+// Appends the escaped bytes of an S or B value without the terminator. The encoding of every
+// value that begins with `prefix` begins with these bytes (and only such values' encodings do),
+// which turns begins_with on a sort key into a key range. REQUIRES: type is S or B and matches.
+void AppendKeyPrefix(const api::AttributeValue& prefix, api::ScalarAttributeType type,
+                     std::string* out);
+
+// The number of partition buckets: bucket values are 0..kBucketCount-1.
+inline constexpr uint32_t kBucketCount = 65536;
+
+// The first key of `bucket` in a table: kItemPrefix | table id | bucket. A bucket's items are
+// [BucketBegin(id, b), BucketBegin(id, b + 1)); BucketBegin(id, kBucketCount) is
+// ItemRangeEnd(id). REQUIRES: bucket <= kBucketCount.
+std::string BucketBegin(uint32_t table_id, uint32_t bucket);
+
+// The prefix every item key of one partition starts with: kItemPrefix | table id | bucket |
+// encoded partition key. Encoded key values are self-delimiting, so no other partition's keys
+// share it. REQUIRES: hash_value has the type of shape.hash.
+std::string PartitionPrefix(uint32_t table_id, const KeyShape& shape,
+                            const api::AttributeValue& hash_value);
+
+// The smallest string greater than every string that begins with `prefix`: the prefix with its
+// trailing 0xFF bytes dropped and its last byte incremented. Empty when no such string exists
+// (the prefix is empty or all 0xFF), meaning "no upper bound".
+std::string PrefixSuccessor(std::string prefix);
+
 // The RocksDB key of the item whose key attributes are in `item` (an Item or a Key).
 // REQUIRES: `item` holds the key attributes with the right types (validation has run).
 std::string EncodeItemKey(uint32_t table_id, const KeyShape& shape, const api::AttributeMap& item);

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -39,6 +40,7 @@ T_INVALID_SIG = "com.amazon.coral.service#InvalidSignatureException"
 T_UNRECOGNIZED = "com.amazon.coral.service#UnrecognizedClientException"
 T_NOT_FOUND = "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
 T_IN_USE = "com.amazonaws.dynamodb.v20120810#ResourceInUseException"
+T_CONDITIONAL = "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
 
 
 def ddbx_bin():
@@ -244,6 +246,115 @@ def error_of(exc_info):
     resp = exc_info.value.response
     return (resp["Error"]["Code"], resp["Error"]["Message"],
             resp["ResponseMetadata"]["HTTPStatusCode"])
+
+
+def failure(method, **kwargs):
+    """Calls a boto3 client method that must fail; returns its (code, message, http status)."""
+    try:
+        method(**kwargs)
+    except ClientError as e:
+        resp = e.response
+        return (resp["Error"]["Code"], resp["Error"]["Message"],
+                resp["ResponseMetadata"]["HTTPStatusCode"])
+    raise AssertionError(f"{getattr(method, '__name__', method)} succeeded; an error was expected")
+
+
+def expect_error(resp, type_, message, status=400):
+    """Asserts that a raw Response is DynamoDB's error: this status, `__type` and `message`
+    (`message` may be a compiled regex, matched in full). Returns the decoded body."""
+    assert resp.status == status, resp
+    body = resp.json()
+    assert body.get("__type") == type_, body
+    if hasattr(message, "fullmatch"):
+        assert message.fullmatch(body.get("message", "")), body
+    else:
+        assert body.get("message") == message, body
+    return body
+
+
+def expect_validation(resp, message):
+    return expect_error(resp, T_VALIDATION, message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Items: comparable forms and DynamoDB's item-size rule
+# ---------------------------------------------------------------------------------------------
+
+
+def normalize(av):
+    """A comparable form of an AttributeValue (boto3 client shape): set members sorted."""
+    (t, v), = av.items()
+    if t in ("SS", "NS"):
+        return {t: sorted(v)}
+    if t == "BS":
+        return {t: sorted(bytes(x) for x in v)}
+    if t == "L":
+        return {t: [normalize(x) for x in v]}
+    if t == "M":
+        return {t: {k: normalize(x) for k, x in v.items()}}
+    if t == "B":
+        return {t: bytes(v)}
+    return {t: v}
+
+
+def normalize_item(item):
+    return {k: normalize(v) for k, v in item.items()}
+
+
+def to_wire(av):
+    """An AttributeValue in boto3's client shape (bytes for binaries) as raw JSON wants it."""
+    (t, v), = av.items()
+    if t == "B":
+        return {t: b64(v) if isinstance(v, (bytes, bytearray)) else v}
+    if t == "BS":
+        return {t: [b64(x) if isinstance(x, (bytes, bytearray)) else x for x in v]}
+    if t == "L":
+        return {t: [to_wire(x) for x in v]}
+    if t == "M":
+        return {t: {k: to_wire(x) for k, x in v.items()}}
+    return {t: v}
+
+
+def to_wire_item(item):
+    return {k: to_wire(v) for k, v in item.items()}
+
+
+def _blob_len(v):
+    return len(base64.b64decode(v)) if isinstance(v, str) else len(v)
+
+
+def value_size(av):
+    """Bytes DynamoDB counts for a value (Developer Guide, "Item sizes and formats"): strings
+    are UTF-8 bytes, binaries raw bytes, BOOL and NULL one byte, sets the sum of their members.
+    Numbers, lists and maps are only approximated by the guide, so tests that need an exact
+    size do not use them and this helper refuses them."""
+    (t, v), = av.items()
+    if t == "S":
+        return len(v.encode("utf-8"))
+    if t == "B":
+        return _blob_len(v)
+    if t in ("BOOL", "NULL"):
+        return 1
+    if t == "SS":
+        return sum(len(x.encode("utf-8")) for x in v)
+    if t == "BS":
+        return sum(_blob_len(x) for x in v)
+    raise ValueError(f"no exact size rule for type {t}")
+
+
+def item_size(item):
+    """An item's size: attribute name bytes plus value bytes, summed over its attributes."""
+    return sum(len(name.encode("utf-8")) + value_size(av) for name, av in item.items())
+
+
+def sized_item(key, size, filler="data"):
+    """`key` (a dict of S/B attributes) plus a string attribute `filler`, exactly `size` bytes."""
+    item = dict(key)
+    rest = size - item_size(item) - len(filler)
+    assert rest >= 0, f"{size} bytes is too small for key {key}"
+    item[filler] = {"S": "x" * rest}
+    assert item_size(item) == size
+    return item
 
 
 # ---------------------------------------------------------------------------------------------

@@ -747,14 +747,16 @@ TEST_CASE("DecodePutItem enforces the 400 KB item size", "[codec][put]") {
                   "Item size has exceeded the maximum allowed size");
 }
 
-TEST_CASE("Expression parameters follow DynamoDB's rules, then are refused", "[codec][put]") {
+TEST_CASE("Write conditions follow DynamoDB's mixing rules", "[codec][put]") {
   const std::string base = R"({"TableName":"abc","Item":{"a":{"S":"x"}},)";
-  CheckValidation(DecodePutItem(base + R"j("ConditionExpression":"attribute_exists(a)"})j"),
-                  "ddbx does not support ConditionExpression yet");
-  CheckValidation(DecodePutItem(base + R"("Expected":{"a":{"Exists":false}}})"),
-                  "ddbx does not support Expected yet");
-  CheckValidation(DecodePutItem(base + R"("ConditionalOperator":"AND"})"),
-                  "ddbx does not support ConditionalOperator yet");
+  Result<PutItemRequest> expression =
+      DecodePutItem(base + R"j("ConditionExpression":"attribute_exists(a)"})j");
+  REQUIRE(expression.ok());
+  CHECK(expression.value().condition != nullptr);
+  Result<PutItemRequest> expected = DecodePutItem(base + R"("Expected":{"a":{"Exists":false}}})");
+  REQUIRE(expected.ok());
+  CHECK(expected.value().condition != nullptr);
+  CHECK(DecodePutItem(base + R"("ConditionalOperator":"AND"})").ok());
   CheckValidation(
       DecodePutItem(base + R"("ConditionExpression":"a = :a","Expected":{"a":{"Exists":false}}})"),
       "Can not use both expression and non-expression parameters in the same request: "
@@ -764,9 +766,10 @@ TEST_CASE("Expression parameters follow DynamoDB's rules, then are refused", "[c
   CheckValidation(DecodePutItem(base + R"("ExpressionAttributeValues":{":a":{"S":"a"}}})"),
                   "ExpressionAttributeValues can only be specified when using expressions: "
                   "ConditionExpression is null");
-  CheckValidation(
-      DecodeDeleteItem(R"({"TableName":"abc","Key":{"a":{"S":"x"}},"ConditionExpression":"x"})"),
-      "ddbx does not support ConditionExpression yet");
+  Result<DeleteItemRequest> del = DecodeDeleteItem(
+      R"j({"TableName":"abc","Key":{"a":{"S":"x"}},"ConditionExpression":"attribute_exists(x)"})j");
+  REQUIRE(del.ok());
+  CHECK(del.value().condition != nullptr);
 }
 
 // ---- GetItem ----
@@ -803,10 +806,10 @@ TEST_CASE("DecodeGetItem reports errors in DynamoDB's order", "[codec][get]") {
       "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the "
       "supported datatypes");
   const std::string base = R"({"TableName":"abc","Key":{"a":{"S":"x"}},)";
-  CheckValidation(DecodeGetItem(base + R"("ProjectionExpression":"a"})"),
-                  "ddbx does not support ProjectionExpression yet");
-  CheckValidation(DecodeGetItem(base + R"("AttributesToGet":["a"]})"),
-                  "ddbx does not support AttributesToGet yet");
+  REQUIRE(DecodeGetItem(base + R"("ProjectionExpression":"a"})").ok());
+  CHECK(DecodeGetItem(base + R"("ProjectionExpression":"a"})").value().projection != nullptr);
+  REQUIRE(DecodeGetItem(base + R"("AttributesToGet":["a"]})").ok());
+  CHECK(DecodeGetItem(base + R"("AttributesToGet":["a"]})").value().projection != nullptr);
   CheckValidation(DecodeGetItem(base + R"("ProjectionExpression":"a","AttributesToGet":["a"]})"),
                   "Can not use both expression and non-expression parameters in the same "
                   "request: Non-expression parameters: {AttributesToGet} Expression parameters: "

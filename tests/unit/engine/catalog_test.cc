@@ -127,7 +127,7 @@ TEST_CASE("Catalog finds, erases and pages tables in name order", "[catalog]") {
   }
   CHECK(catalog.size() == 5);
   REQUIRE(catalog.Find("charlie"));
-  CHECK(catalog.Find("charlie")->description().table_name == "charlie");
+  CHECK(catalog.Find("charlie")->name() == "charlie");
   CHECK(catalog.Find("Charlie") == nullptr);
 
   auto page = catalog.List(std::nullopt, 2);
@@ -170,6 +170,28 @@ TEST_CASE("a Table knows its key shape and lifecycle", "[catalog]") {
     table->MarkDeleted();
   }
   CHECK(table->deleted());
+}
+
+TEST_CASE("a Table's settings change through SetInfo; its schema does not", "[catalog]") {
+  TablePtr table = MakeTable("t1");
+  CHECK(table->name() == "t1");
+  CHECK(table->schema().table_name == "t1");
+  CHECK(table->schema().key_schema == SampleInfo().description.key_schema);
+  CHECK(table->schema().attribute_definitions == SampleInfo().description.attribute_definitions);
+  CHECK(table->info().description.billing_mode == api::BillingMode::kPayPerRequest);
+
+  TableInfo changed = table->info();
+  changed.description.billing_mode = api::BillingMode::kProvisioned;
+  changed.description.provisioned_throughput = {3, 4};
+  changed.description.deletion_protection_enabled = false;
+  table->SetInfo(changed);
+  CHECK(table->info().description.billing_mode == api::BillingMode::kProvisioned);
+  CHECK(table->info().description.provisioned_throughput == api::ProvisionedThroughput{3, 4});
+  CHECK_FALSE(table->info().description.deletion_protection_enabled);
+  CHECK(table->info().tags == SampleInfo().tags);
+  // The schema view holds only what never changes.
+  CHECK(table->schema().billing_mode == api::BillingMode::kProvisioned);  // the default
+  CHECK(table->schema().table_arn.empty());
 }
 
 TEST_CASE("TaskPool runs every task, in parallel, and drains its queue on destruction",

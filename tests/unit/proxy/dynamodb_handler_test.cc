@@ -62,6 +62,30 @@ class FakeBackend : public backend::Backend {
                   backend::Callback<api::DeleteItemResponse> done) override {
     Unused("DeleteItem", e, std::move(done));
   }
+  void UpdateTable(api::UpdateTableRequest, api::Executor* e,
+                   backend::Callback<api::TableDescription> done) override {
+    Unused("UpdateTable", e, std::move(done));
+  }
+  void UpdateItem(api::UpdateItemRequest, api::Executor* e,
+                  backend::Callback<api::UpdateItemResponse> done) override {
+    Unused("UpdateItem", e, std::move(done));
+  }
+  void Query(api::QueryRequest, api::Executor* e,
+             backend::Callback<api::QueryResponse> done) override {
+    Unused("Query", e, std::move(done));
+  }
+  void Scan(api::ScanRequest, api::Executor* e,
+            backend::Callback<api::ScanResponse> done) override {
+    Unused("Scan", e, std::move(done));
+  }
+  void BatchGetItem(api::BatchGetItemRequest, api::Executor* e,
+                    backend::Callback<api::BatchGetItemResponse> done) override {
+    Unused("BatchGetItem", e, std::move(done));
+  }
+  void BatchWriteItem(api::BatchWriteItemRequest, api::Executor* e,
+                      backend::Callback<api::BatchWriteItemResponse> done) override {
+    Unused("BatchWriteItem", e, std::move(done));
+  }
 
  private:
   void Record(const std::string& name) {

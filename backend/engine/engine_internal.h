@@ -1,0 +1,44 @@
+// Helpers the engine's source files share (engine.cc, engine_write.cc, engine_read.cc): DynamoDB's
+// messages for the engine's errors and small RocksDB conveniences. Internal to backend/engine;
+// pure functions, any thread.
+#pragma once
+
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/status.h>
+
+#include <string>
+#include <string_view>
+
+#include "api/error.h"
+
+namespace ddbx::backend::engine {
+
+// Control-plane calls name the table; data-plane calls do not (as DynamoDB and dynalite answer).
+inline api::Error TableNotFound(const std::string& name) {
+  return api::Error::NotFound("Requested resource not found: Table: " + name + " not found");
+}
+
+inline api::Error DataPlaneTableNotFound() {
+  return api::Error::NotFound("Requested resource not found");
+}
+
+inline api::Error StorageError(const rocksdb::Status& status) {
+  return api::Error::Internal("Internal server error: " + status.ToString());
+}
+
+inline api::Error CorruptItem() {
+  return api::Error::Internal("Internal server error: corrupt item value");
+}
+
+inline std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
+
+inline rocksdb::WriteOptions DurableWrite(bool in_memory) {
+  rocksdb::WriteOptions write_options;
+  // Acknowledged writes are durable: the WAL is fsynced before Write() returns. Concurrent
+  // synced writers share one fsync (RocksDB's write group), so the cost amortizes under load.
+  write_options.sync = !in_memory;
+  return write_options;
+}
+
+}  // namespace ddbx::backend::engine

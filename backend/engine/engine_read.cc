@@ -1,0 +1,360 @@
+// The engine's reads: GetItem, BatchGetItem, Query and Scan.
+//
+// Reads take no locks: a point read sees the last committed WriteBatch, and an iterator reads
+// one implicit snapshot, so a Query or Scan page is consistent in itself. Query and Scan share
+// ReadPage(): they differ only in the key range they walk (scan_range.h) and in how they check
+// ExclusiveStartKey.
+//
+// A page (DynamoDB's rules for Query and Scan):
+//   - items are read in key order (backwards for Query with ScanIndexForward false);
+//   - every item read counts: ScannedCount, the 1 MB page and the capacity all use the items
+//     read, before the filter;
+//   - the page ends after Limit items were read, or once the sizes of the items read reach
+//     1 MB (the item that reaches it is part of the page); LastEvaluatedKey is then the key of
+//     the last item read, whether or not it passed the filter, and whether or not more items
+//     follow (DynamoDB also answers a LastEvaluatedKey when a page ends exactly at the end);
+//   - FilterExpression decides which items read are returned (Count); the projection shapes
+//     them; Select COUNT returns none.
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+
+#include <cstdint>
+#include <set>
+
+#include "api/capacity.h"
+#include "api/codec.h"
+#include "api/expression.h"
+#include "api/validation.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/engine_internal.h"
+
+namespace ddbx::backend::engine {
+
+namespace {
+
+// A Query or Scan page ends once the items read total this many bytes.
+constexpr uint64_t kPageLimitBytes = uint64_t{1024} * 1024;
+// BatchGetItem returns at most this many bytes of items; the keys past it are unprocessed.
+constexpr uint64_t kBatchGetResponseLimitBytes = uint64_t{16} * 1024 * 1024;
+
+constexpr std::string_view kStartKeyInvalid = "The provided starting key is invalid";
+
+api::Result<api::Item> DecodeStoredJson(std::string_view json) {
+  api::Result<api::Item> item = api::DecodeItemJson(json);
+  if (!item.ok()) return CorruptItem();
+  return item;
+}
+
+api::Error NoSuchIndex(const std::string& index_name) {
+  return api::Error::Validation("The table does not have the specified index: " + index_name);
+}
+
+api::Error StartKeyInvalid(std::string_view reason = {}) {
+  std::string message(kStartKeyInvalid);
+  if (!reason.empty()) message.append(": ").append(reason);
+  return api::Error::Validation(std::move(message));
+}
+
+// The bucket of an encoded item key (key_codec.h: prefix, table id, then the bucket).
+uint32_t BucketOfItemKey(std::string_view key) {
+  return (static_cast<uint32_t>(static_cast<uint8_t>(key[5])) << 8) | static_cast<uint8_t>(key[6]);
+}
+
+bool HasType(const api::AttributeValue& value, api::ScalarAttributeType type) {
+  switch (type) {
+    case api::ScalarAttributeType::kS:
+      return value.type() == api::AttributeType::kS;
+    case api::ScalarAttributeType::kN:
+      return value.type() == api::AttributeType::kN;
+    case api::ScalarAttributeType::kB:
+      return value.type() == api::AttributeType::kB;
+  }
+  return false;
+}
+
+// True when `key` holds exactly the table's key attributes, with their declared types.
+bool HasKeyShape(const api::Key& key, const KeyShape& shape) {
+  auto present = [&key](const KeyAttribute& attribute) {
+    auto it = key.find(attribute.name);
+    return it != key.end() && HasType(it->second, attribute.type);
+  };
+  return key.size() == (shape.range ? 2u : 1u) && present(shape.hash) &&
+         (!shape.range || present(*shape.range));
+}
+
+}  // namespace
+
+// ---- GetItem ----
+
+api::Result<api::GetItemResponse> Engine::DoGetItem(const api::GetItemRequest& request) {
+  api::Result<TablePtr> found = FindActiveTable(request.table_name);
+  if (!found.ok()) return found.take_error();
+  const Table& table = *found.value();
+  api::Status valid = api::ValidateKeyForTable(request.key, table.schema());
+  if (!valid.ok()) return valid.error();
+
+  api::Result<std::optional<StoredItem>> stored =
+      ReadItem(EncodeItemKey(table.id(), table.shape(), request.key));
+  if (!stored.ok()) return stored.take_error();
+  api::GetItemResponse response;
+  // A projection does not change what the read costs: the whole item was read.
+  response.consumed_capacity = api::MakeConsumedCapacity(
+      request.return_consumed_capacity, table.name(),
+      api::ReadCapacityUnits(stored.value() ? stored.value()->size : 0, request.consistent_read));
+  if (!stored.value()) return response;
+  api::Result<api::Item> item = DecodeStoredJson(stored.value()->json);
+  if (!item.ok()) return item.take_error();
+  response.item = request.projection ? api::expr::Project(*request.projection, item.value())
+                                     : std::move(item).value();
+  return response;
+}
+
+// ---- BatchGetItem ----
+//
+// Every table and key is checked before anything is read. Then tables are read in name order
+// and each table's keys in request order. Once the next item would take the items returned
+// past 16 MB, that key and every key after it go to UnprocessedKeys, with their table's
+// projection and consistency, so the client can send them again as they are. Each item read
+// costs its own read units (rounded up per item); unprocessed keys cost nothing.
+api::Result<api::BatchGetItemResponse> Engine::DoBatchGetItem(
+    const api::BatchGetItemRequest& request) {
+  struct TableKeys {
+    TablePtr table;
+    const api::KeysAndAttributes* request;
+    std::vector<std::string> keys;  // encoded, in request order
+  };
+  std::vector<TableKeys> tables;
+  for (const auto& [table_name, keys_and_attributes] : request.request_items) {
+    api::Result<TablePtr> found = FindActiveTable(table_name);
+    if (!found.ok()) return found.take_error();
+    TableKeys entry{std::move(found).value(), &keys_and_attributes, {}};
+    std::set<std::string> seen;
+    for (const api::Key& key : keys_and_attributes.keys) {
+      api::Status valid = api::ValidateKeyForTable(key, entry.table->schema());
+      if (!valid.ok()) return valid.error();
+      std::string encoded = EncodeItemKey(entry.table->id(), entry.table->shape(), key);
+      if (!seen.insert(encoded).second) {
+        return api::Error::Validation("Provided list of item keys contains duplicates");
+      }
+      entry.keys.push_back(std::move(encoded));
+    }
+    tables.push_back(std::move(entry));
+  }
+
+  api::BatchGetItemResponse response;
+  api::CapacityTally capacity;
+  uint64_t response_bytes = 0;
+  bool full = false;
+  for (const TableKeys& entry : tables) {
+    const std::string& table_name = entry.table->name();
+    const api::KeysAndAttributes& asked = *entry.request;
+    std::vector<api::Item>& items = response.responses[table_name];
+    capacity.Add(table_name, 0);
+    for (size_t i = 0; i < entry.keys.size(); ++i) {
+      if (!full) {
+        api::Result<std::optional<StoredItem>> stored = ReadItem(entry.keys[i]);
+        if (!stored.ok()) return stored.take_error();
+        if (!stored.value()) {
+          capacity.Add(table_name, api::ReadCapacityUnits(0, asked.consistent_read));
+          continue;
+        }
+        api::Result<api::Item> item = DecodeStoredJson(stored.value()->json);
+        if (!item.ok()) return item.take_error();
+        api::Item returned = asked.projection ? api::expr::Project(*asked.projection, item.value())
+                                              : std::move(item).value();
+        const uint64_t returned_bytes =
+            asked.projection ? api::ItemSizeBytes(returned) : stored.value()->size;
+        if (response_bytes + returned_bytes <= kBatchGetResponseLimitBytes) {
+          response_bytes += returned_bytes;
+          items.push_back(std::move(returned));
+          capacity.Add(table_name,
+                       api::ReadCapacityUnits(stored.value()->size, asked.consistent_read));
+          continue;
+        }
+        full = true;
+      }
+      api::KeysAndAttributes& unprocessed = response.unprocessed_keys[table_name];
+      if (unprocessed.keys.empty()) {
+        unprocessed.projection = asked.projection;
+        unprocessed.consistent_read = asked.consistent_read;
+      }
+      unprocessed.keys.push_back(asked.keys[i]);
+    }
+  }
+  response.consumed_capacity = capacity.Report(request.return_consumed_capacity);
+  return response;
+}
+
+// ---- Query ----
+
+api::Result<api::ReadManyResponse> Engine::DoQuery(const api::QueryRequest& request) {
+  api::Result<TablePtr> found = FindActiveTable(request.table_name);
+  if (!found.ok()) return found.take_error();
+  const Table& table = *found.value();
+  if (request.index_name) return NoSuchIndex(*request.index_name);
+  const KeyShape& shape = table.shape();
+  const std::string* range_key = shape.range ? &shape.range->name : nullptr;
+
+  if (request.exclusive_start_key && !HasKeyShape(*request.exclusive_start_key, shape)) {
+    return StartKeyInvalid();
+  }
+  if (!request.key_condition) {
+    return api::Error::Validation(
+        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
+        "request.");
+  }
+  api::Result<api::expr::KeyBounds> resolved = api::expr::ResolveKeyCondition(
+      *request.key_condition, shape.hash.name, shape.hash.type, range_key,
+      shape.range ? shape.range->type : api::ScalarAttributeType::kS);
+  if (!resolved.ok()) return resolved.take_error();
+  const api::expr::KeyBounds& bounds = resolved.value();
+
+  ReadPlan plan;
+  plan.table = &table;
+  plan.forward = request.scan_index_forward;
+  plan.range = QueryRange(table.id(), shape, bounds);
+  if (request.exclusive_start_key) {
+    const api::Key& start = *request.exclusive_start_key;
+    api::Status valid = api::ValidateKeyForTable(start, table.schema());
+    if (!valid.ok()) return StartKeyInvalid(valid.error().message);
+    const bool same_partition = start.at(shape.hash.name) == bounds.hash_value;
+    if (!bounds.range) {
+      if (!same_partition) {
+        return api::Error::Validation(
+            "The provided starting key is outside query boundaries based on provided conditions");
+      }
+    } else {
+      if (!api::expr::SortKeyMatches(*bounds.range, start.at(*range_key))) {
+        return api::Error::Validation(
+            "The provided starting key does not match the range key predicate");
+      }
+      if (!same_partition) {
+        return api::Error::Validation(
+            "The query can return at most one row and cannot be restarted");
+      }
+    }
+    ApplyExclusiveStart(EncodeItemKey(table.id(), shape, start), plan.forward, &plan.range);
+  }
+  if (request.filter) {
+    api::Status filter_ok =
+        api::expr::CheckFilterAgainstKey(*request.filter, shape.hash.name, range_key);
+    if (!filter_ok.ok()) return filter_ok.error();
+  }
+  return ReadPage(plan, request);
+}
+
+// ---- Scan ----
+
+api::Result<api::ReadManyResponse> Engine::DoScan(const api::ScanRequest& request) {
+  api::Result<TablePtr> found = FindActiveTable(request.table_name);
+  if (!found.ok()) return found.take_error();
+  const Table& table = *found.value();
+  if (request.index_name) {
+    if (request.exclusive_start_key) return StartKeyInvalid();
+    return NoSuchIndex(*request.index_name);
+  }
+
+  BucketRange buckets;
+  const bool parallel = request.segment && request.total_segments;
+  if (parallel) {
+    if (*request.total_segments < 1 || *request.segment < 0 ||
+        *request.segment >= *request.total_segments) {
+      return api::Error::Validation(
+          "The Segment parameter is zero-based and must be less than "
+          "parameter TotalSegments: Segment: " +
+          std::to_string(*request.segment) + " is not less than " +
+          "TotalSegments: " + std::to_string(*request.total_segments));
+    }
+    buckets = SegmentBuckets(*request.segment, *request.total_segments);
+  }
+  ReadPlan plan;
+  plan.table = &table;
+  plan.range = ScanRange(table.id(), buckets);
+  if (request.exclusive_start_key) {
+    api::Status valid = api::ValidateKeyForTable(*request.exclusive_start_key, table.schema());
+    if (!valid.ok()) return StartKeyInvalid(valid.error().message);
+    const std::string start =
+        EncodeItemKey(table.id(), table.shape(), *request.exclusive_start_key);
+    if (parallel && !buckets.Contains(BucketOfItemKey(start))) {
+      return StartKeyInvalid(
+          "Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. "
+          "TotalSegments: " +
+          std::to_string(*request.total_segments) +
+          " Segment: " + std::to_string(*request.segment));
+    }
+    ApplyExclusiveStart(start, /*forward=*/true, &plan.range);
+  }
+  return ReadPage(plan, request);
+}
+
+// ---- Pages ----
+
+api::Result<api::ReadManyResponse> Engine::ReadPage(const ReadPlan& plan,
+                                                    const api::ReadManyRequest& request) {
+  const Table& table = *plan.table;
+  const bool count_only = request.select == api::Select::kCount;
+  // Items to read at most on this page (no Limit: only the 1 MB rule ends the page).
+  const int64_t limit = request.limit && *request.limit > 0 ? *request.limit : INT64_MAX;
+
+  api::ReadManyResponse response;
+  response.count_only = count_only;
+  uint64_t bytes_read = 0;
+  std::string last_key;
+  bool cut_short = false;
+  if (!plan.range.empty()) {
+    const rocksdb::Slice lower(plan.range.begin);
+    const rocksdb::Slice upper(plan.range.end);
+    rocksdb::ReadOptions read_options;
+    read_options.iterate_lower_bound = &lower;
+    read_options.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+    if (plan.forward) {
+      it->Seek(lower);
+    } else {
+      it->SeekForPrev(upper);
+      if (it->Valid() && it->key().compare(upper) >= 0) it->Prev();
+    }
+    for (; it->Valid(); plan.forward ? it->Next() : it->Prev()) {
+      const std::string_view key = View(it->key());
+      if (key < plan.range.begin || key >= plan.range.end) break;
+      ItemValueView value;
+      if (!ParseItemValue(View(it->value()), &value)) return CorruptItem();
+      ++response.scanned_count;
+      bytes_read += value.item_size;
+      last_key.assign(key);
+
+      if (request.filter || !count_only) {
+        api::Result<api::Item> item = DecodeStoredJson(value.json);
+        if (!item.ok()) return item.take_error();
+        if (!request.filter || api::expr::EvaluateCondition(*request.filter, &item.value())) {
+          ++response.count;
+          if (!count_only) {
+            response.items.push_back(request.projection
+                                         ? api::expr::Project(*request.projection, item.value())
+                                         : std::move(item).value());
+          }
+        }
+      } else {
+        ++response.count;
+      }
+
+      if (response.scanned_count >= limit || bytes_read >= kPageLimitBytes) {
+        cut_short = true;
+        break;
+      }
+    }
+    if (!it->status().ok()) return StorageError(it->status());
+  }
+
+  if (cut_short) {
+    api::Result<DecodedItemKey> decoded = DecodeItemKey(last_key, table.shape());
+    if (!decoded.ok()) return decoded.take_error();
+    response.last_evaluated_key = std::move(decoded.value().key);
+  }
+  response.consumed_capacity =
+      api::MakeConsumedCapacity(request.return_consumed_capacity, table.name(),
+                                api::ReadCapacityUnits(bytes_read, request.consistent_read));
+  return response;
+}
+
+}  // namespace ddbx::backend::engine

@@ -1,0 +1,384 @@
+// The engine's writes: PutItem, DeleteItem, UpdateItem and BatchWriteItem, and what they share
+// (reading the current item, committing a WriteBatch with its counter deltas).
+//
+// Every write is read-modify-write of one or more keys: under the table's lifecycle lock
+// (shared) and the key's stripe (engine.cc, KeyStripe), read the item stored now, evaluate the
+// condition against it, compute the new item, and commit the new item together with the change
+// to the table's counters in one synced WriteBatch. Holding the stripe from the read to the
+// commit is what makes conditions, ReturnValues and the counters exact.
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <shared_mutex>
+
+#include "api/capacity.h"
+#include "api/codec.h"
+#include "api/expression.h"
+#include "api/validation.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/engine_internal.h"
+
+namespace ddbx::backend::engine {
+
+namespace {
+
+constexpr std::string_view kInvalidPrefix = "One or more parameter values were invalid: ";
+
+api::Result<api::Item> DecodeStoredJson(std::string_view json) {
+  api::Result<api::Item> item = api::DecodeItemJson(json);
+  if (!item.ok()) return CorruptItem();
+  return item;
+}
+
+// ConditionalCheckFailedException; with ReturnValuesOnConditionCheckFailure ALL_OLD it carries
+// the item as it is (`current_json`, null when there is none) for the error body's "Item".
+api::Error ConditionFailed(const std::string* current_json,
+                           api::ReturnValuesOnConditionCheckFailure return_values) {
+  api::Error error{api::ErrorCode::kConditionalCheckFailed, "The conditional request failed"};
+  if (return_values == api::ReturnValuesOnConditionCheckFailure::kAllOld &&
+      current_json != nullptr) {
+    error.item_json = *current_json;
+  }
+  return error;
+}
+
+api::Error DuplicateKeys() {
+  return api::Error::Validation("Provided list of item keys contains duplicates");
+}
+
+// The item an update produced must still be a valid item: DynamoDB's nesting limit, and its
+// size limit with UpdateItem's own message.
+api::Status CheckUpdatedItem(const api::Item& item) {
+  for (const auto& [name, value] : item) {
+    if (api::NestingDepth(value) > api::kMaxNestingDepth) {
+      return api::Error::Validation(std::string(api::kNestingTooDeepMessage));
+    }
+  }
+  if (api::ItemSizeBytes(item) > api::kMaxItemSizeBytes) {
+    return api::Error::Validation("Item size to update has exceeded the maximum allowed size");
+  }
+  return api::Status::Ok();
+}
+
+// A non-empty item, or nothing: DynamoDB omits "Attributes" rather than sending {}.
+std::optional<api::Item> UnlessEmpty(api::Item item) {
+  if (item.empty()) return std::nullopt;
+  return item;
+}
+
+}  // namespace
+
+// ---- Shared ----
+
+api::Result<std::optional<Engine::StoredItem>> Engine::ReadItem(const std::string& key) const {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), key, &value);
+  if (status.IsNotFound()) return std::optional<StoredItem>();
+  if (!status.ok()) return StorageError(status);
+  ItemValueView view;
+  if (!ParseItemValue(View(value), &view)) return CorruptItem();
+  return std::optional<StoredItem>(StoredItem{view.item_size, std::string(view.json)});
+}
+
+api::Status Engine::Commit(const std::vector<ItemWrite>& writes) {
+  rocksdb::WriteBatch batch;
+  std::map<uint32_t, TableCounters> deltas;
+  for (const ItemWrite& write : writes) {
+    rocksdb::Status status =
+        write.erase ? batch.Delete(write.key) : batch.Put(write.key, write.value);
+    if (!status.ok()) return StorageError(status);
+    TableCounters& delta = deltas[write.table_id];
+    delta.item_count += write.delta.item_count;
+    delta.size_bytes += write.delta.size_bytes;
+  }
+  for (const auto& [table_id, delta] : deltas) {
+    if (delta.item_count == 0 && delta.size_bytes == 0) continue;
+    rocksdb::Status status = batch.Merge(CounterKey(table_id), EncodeCounters(delta));
+    if (!status.ok()) return StorageError(status);
+  }
+  if (batch.Count() == 0) return api::Status::Ok();
+  rocksdb::Status status = db_->Write(DurableWrite(options_.in_memory), &batch);
+  if (!status.ok()) return StorageError(status);
+  return api::Status::Ok();
+}
+
+// ---- PutItem ----
+
+api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& request) {
+  api::Result<TablePtr> found = FindActiveTable(request.table_name);
+  if (!found.ok()) return found.take_error();
+  Table& table = *found.value();
+  api::Status valid = api::ValidateItemForTable(request.item, table.schema());
+  if (!valid.ok()) return valid.error();
+
+  ItemWrite write;
+  write.table_id = table.id();
+  write.key = EncodeItemKey(table.id(), table.shape(), request.item);
+  const uint64_t size = api::ItemSizeBytes(request.item);
+  write.value = EncodeItemValue(size, api::EncodeItemJson(request.item));
+
+  std::shared_lock lifecycle(table.lifecycle_mutex());
+  if (table.deleted()) return DataPlaneTableNotFound();
+  std::lock_guard key_lock(KeyLock(write.key));
+
+  api::Result<std::optional<StoredItem>> current = ReadItem(write.key);
+  if (!current.ok()) return current.take_error();
+  const std::optional<StoredItem>& stored = current.value();
+  std::optional<api::Item> old_item;
+  if (stored && (request.condition || request.return_values == api::ReturnValues::kAllOld)) {
+    api::Result<api::Item> decoded = DecodeStoredJson(stored->json);
+    if (!decoded.ok()) return decoded.take_error();
+    old_item = std::move(decoded).value();
+  }
+  if (request.condition &&
+      !api::expr::EvaluateCondition(*request.condition, old_item ? &*old_item : nullptr)) {
+    return ConditionFailed(stored ? &stored->json : nullptr,
+                           request.return_values_on_condition_check_failure);
+  }
+
+  const uint64_t old_size = stored ? stored->size : 0;
+  write.delta.item_count = stored ? 0 : 1;
+  write.delta.size_bytes = static_cast<int64_t>(size) - static_cast<int64_t>(old_size);
+  api::Status committed = Commit({write});
+  if (!committed.ok()) return committed.error();
+
+  api::PutItemResponse response;
+  if (request.return_values == api::ReturnValues::kAllOld)
+    response.attributes = std::move(old_item);
+  response.consumed_capacity = api::MakeConsumedCapacity(
+      request.return_consumed_capacity, table.name(), api::ReplaceCapacityUnits(old_size, size));
+  return response;
+}
+
+// ---- DeleteItem ----
+
+api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemRequest& request) {
+  api::Result<TablePtr> found = FindActiveTable(request.table_name);
+  if (!found.ok()) return found.take_error();
+  Table& table = *found.value();
+  api::Status valid = api::ValidateKeyForTable(request.key, table.schema());
+  if (!valid.ok()) return valid.error();
+
+  const std::string key = EncodeItemKey(table.id(), table.shape(), request.key);
+
+  std::shared_lock lifecycle(table.lifecycle_mutex());
+  if (table.deleted()) return DataPlaneTableNotFound();
+  std::lock_guard key_lock(KeyLock(key));
+
+  api::Result<std::optional<StoredItem>> current = ReadItem(key);
+  if (!current.ok()) return current.take_error();
+  const std::optional<StoredItem>& stored = current.value();
+  std::optional<api::Item> old_item;
+  if (stored && (request.condition || request.return_values == api::ReturnValues::kAllOld)) {
+    api::Result<api::Item> decoded = DecodeStoredJson(stored->json);
+    if (!decoded.ok()) return decoded.take_error();
+    old_item = std::move(decoded).value();
+  }
+  if (request.condition &&
+      !api::expr::EvaluateCondition(*request.condition, old_item ? &*old_item : nullptr)) {
+    return ConditionFailed(stored ? &stored->json : nullptr,
+                           request.return_values_on_condition_check_failure);
+  }
+
+  api::DeleteItemResponse response;
+  const uint64_t old_size = stored ? stored->size : 0;
+  if (stored) {  // nothing to delete, nothing to make durable otherwise
+    ItemWrite write;
+    write.table_id = table.id();
+    write.key = key;
+    write.erase = true;
+    write.delta.item_count = -1;
+    write.delta.size_bytes = -static_cast<int64_t>(old_size);
+    api::Status committed = Commit({write});
+    if (!committed.ok()) return committed.error();
+  }
+  if (request.return_values == api::ReturnValues::kAllOld)
+    response.attributes = std::move(old_item);
+  response.consumed_capacity = api::MakeConsumedCapacity(
+      request.return_consumed_capacity, table.name(), api::WriteCapacityUnits(old_size));
+  return response;
+}
+
+// ---- UpdateItem ----
+
+api::Result<api::UpdateItemResponse> Engine::DoUpdateItem(const api::UpdateItemRequest& request) {
+  api::Result<TablePtr> found = FindActiveTable(request.table_name);
+  if (!found.ok()) return found.take_error();
+  Table& table = *found.value();
+  api::Status valid = api::ValidateKeyForTable(request.key, table.schema());
+  if (!valid.ok()) return valid.error();
+  const KeyShape& shape = table.shape();
+  if (request.update) {
+    api::Status touches_key = api::expr::CheckUpdateAgainstKey(
+        *request.update, shape.hash.name, shape.range ? &shape.range->name : nullptr);
+    if (!touches_key.ok()) return touches_key.error();
+  }
+
+  ItemWrite write;
+  write.table_id = table.id();
+  write.key = EncodeItemKey(table.id(), shape, request.key);
+
+  std::shared_lock lifecycle(table.lifecycle_mutex());
+  if (table.deleted()) return DataPlaneTableNotFound();
+  std::lock_guard key_lock(KeyLock(write.key));
+
+  api::Result<std::optional<StoredItem>> current = ReadItem(write.key);
+  if (!current.ok()) return current.take_error();
+  const std::optional<StoredItem>& stored = current.value();
+  std::optional<api::Item> old_item;
+  if (stored) {
+    api::Result<api::Item> decoded = DecodeStoredJson(stored->json);
+    if (!decoded.ok()) return decoded.take_error();
+    old_item = std::move(decoded).value();
+  }
+  const api::Item* old_ptr = old_item ? &*old_item : nullptr;
+  if (request.condition && !api::expr::EvaluateCondition(*request.condition, old_ptr)) {
+    return ConditionFailed(stored ? &stored->json : nullptr,
+                           request.return_values_on_condition_check_failure);
+  }
+
+  api::Item new_item;
+  if (request.update) {
+    api::Result<api::Item> applied = api::expr::ApplyUpdate(*request.update, old_ptr, request.key);
+    if (!applied.ok()) return applied.take_error();
+    new_item = std::move(applied).value();
+  } else {
+    new_item = old_item ? *old_item : api::Item(request.key.begin(), request.key.end());
+  }
+  api::Status fits = CheckUpdatedItem(new_item);
+  if (!fits.ok()) return fits.error();
+
+  const uint64_t old_size = stored ? stored->size : 0;
+  const uint64_t new_size = api::ItemSizeBytes(new_item);
+  write.value = EncodeItemValue(new_size, api::EncodeItemJson(new_item));
+  write.delta.item_count = stored ? 0 : 1;
+  write.delta.size_bytes = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
+  api::Status committed = Commit({write});
+  if (!committed.ok()) return committed.error();
+
+  api::UpdateItemResponse response;
+  switch (request.return_values) {
+    case api::ReturnValues::kNone:
+      break;
+    case api::ReturnValues::kAllOld:
+      response.attributes = std::move(old_item);
+      break;
+    case api::ReturnValues::kUpdatedOld:
+      if (old_item && request.update) {
+        response.attributes = UnlessEmpty(api::expr::ProjectUpdated(*request.update, *old_item));
+      }
+      break;
+    case api::ReturnValues::kAllNew:
+      response.attributes = std::move(new_item);
+      break;
+    case api::ReturnValues::kUpdatedNew:
+      if (request.update) {
+        response.attributes = UnlessEmpty(api::expr::ProjectUpdated(*request.update, new_item));
+      }
+      break;
+  }
+  response.consumed_capacity =
+      api::MakeConsumedCapacity(request.return_consumed_capacity, table.name(),
+                                api::ReplaceCapacityUnits(old_size, new_size));
+  return response;
+}
+
+// ---- BatchWriteItem ----
+//
+// All requests are validated before anything is locked or written. Then the batch locks every
+// table it writes (lifecycle, shared, in table-name order: the request map's order) and every
+// key's stripe (in increasing stripe order, each stripe once), reads the current items, and
+// commits all puts and deletes in one synced WriteBatch: each item changes atomically (the whole
+// batch does, in fact), with one fsync for up to 25 items.
+api::Result<api::BatchWriteItemResponse> Engine::DoBatchWriteItem(
+    const api::BatchWriteItemRequest& request) {
+  struct Pending {
+    Table* table = nullptr;
+    ItemWrite write;
+    uint64_t new_size = 0;  // puts
+  };
+  std::vector<TablePtr> tables;
+  std::vector<Pending> pending;
+  for (const auto& [table_name, writes] : request.request_items) {
+    api::Result<TablePtr> found = FindActiveTable(table_name);
+    if (!found.ok()) return found.take_error();
+    Table& table = *found.value();
+    std::set<std::string> keys;
+    for (const api::WriteRequest& write_request : writes) {
+      Pending p;
+      p.table = &table;
+      p.write.table_id = table.id();
+      if (write_request.is_put) {
+        api::Status valid = api::ValidateItemForTable(write_request.item, table.schema());
+        if (!valid.ok()) {
+          // DynamoDB words a put's missing or mistyped key attribute as a key mismatch here.
+          const std::string& message = valid.error().message;
+          if (message.starts_with(std::string(kInvalidPrefix) + "Missing the key") ||
+              message.starts_with(std::string(kInvalidPrefix) + "Type mismatch for key")) {
+            return api::Error::Validation(std::string(api::kKeySchemaMismatchMessage));
+          }
+          return valid.error();
+        }
+        p.write.key = EncodeItemKey(table.id(), table.shape(), write_request.item);
+        p.new_size = api::ItemSizeBytes(write_request.item);
+        p.write.value = EncodeItemValue(p.new_size, api::EncodeItemJson(write_request.item));
+      } else {
+        api::Status valid = api::ValidateKeyForTable(write_request.key, table.schema());
+        if (!valid.ok()) return valid.error();
+        p.write.key = EncodeItemKey(table.id(), table.shape(), write_request.key);
+        p.write.erase = true;
+      }
+      if (!keys.insert(p.write.key).second) return DuplicateKeys();
+      pending.push_back(std::move(p));
+    }
+    tables.push_back(std::move(found).value());
+  }
+
+  std::vector<std::shared_lock<std::shared_mutex>> lifecycles;
+  lifecycles.reserve(tables.size());
+  for (const TablePtr& table : tables) {
+    lifecycles.emplace_back(table->lifecycle_mutex());
+    if (table->deleted()) return DataPlaneTableNotFound();
+  }
+  std::vector<size_t> stripes;
+  stripes.reserve(pending.size());
+  for (const Pending& p : pending) stripes.push_back(KeyStripe(p.write.key));
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  std::vector<std::unique_lock<std::mutex>> stripe_locks;
+  stripe_locks.reserve(stripes.size());
+  for (size_t stripe : stripes) stripe_locks.emplace_back(key_locks_[stripe]);
+
+  api::CapacityTally capacity;
+  std::vector<ItemWrite> commit;
+  commit.reserve(pending.size());
+  for (Pending& p : pending) {
+    api::Result<std::optional<StoredItem>> current = ReadItem(p.write.key);
+    if (!current.ok()) return current.take_error();
+    const bool existed = current.value().has_value();
+    const uint64_t old_size = existed ? current.value()->size : 0;
+    if (p.write.erase) {
+      capacity.Add(p.table->name(), api::WriteCapacityUnits(old_size));
+      if (!existed) continue;
+      p.write.delta.item_count = -1;
+      p.write.delta.size_bytes = -static_cast<int64_t>(old_size);
+    } else {
+      capacity.Add(p.table->name(), api::ReplaceCapacityUnits(old_size, p.new_size));
+      p.write.delta.item_count = existed ? 0 : 1;
+      p.write.delta.size_bytes = static_cast<int64_t>(p.new_size) - static_cast<int64_t>(old_size);
+    }
+    commit.push_back(std::move(p.write));
+  }
+  api::Status committed = Commit(commit);
+  if (!committed.ok()) return committed.error();
+
+  api::BatchWriteItemResponse response;
+  response.consumed_capacity = capacity.Report(request.return_consumed_capacity);
+  return response;
+}
+
+}  // namespace ddbx::backend::engine
