@@ -1817,11 +1817,14 @@ void WriteTableDescription(JsonWriter* w, const TableDescription& t) {
     w->EndObject();
   }
   w->EndArray();
-  if (t.billing_mode == BillingMode::kPayPerRequest) {
+  // DynamoDB reports the billing mode summary for on-demand tables, and keeps reporting it (with
+  // PROVISIONED) once a table has been switched back from on-demand.
+  if (t.billing_mode == BillingMode::kPayPerRequest ||
+      t.last_update_to_pay_per_request_date_time != 0) {
     w->Key("BillingModeSummary");
     w->BeginObject();
     w->Key("BillingMode");
-    w->String("PAY_PER_REQUEST");
+    w->String(t.billing_mode == BillingMode::kPayPerRequest ? "PAY_PER_REQUEST" : "PROVISIONED");
     if (t.last_update_to_pay_per_request_date_time != 0) {
       w->Key("LastUpdateToPayPerRequestDateTime");
       w->Double(t.last_update_to_pay_per_request_date_time);

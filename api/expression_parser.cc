@@ -33,10 +33,18 @@ using internal::Token;
 
 namespace {
 
-// Deeper nesting than this (parentheses, NOT chains, function calls) is refused as a syntax
-// error at the token that would go deeper; it bounds the parser's recursion. 4 KB of text could
-// otherwise nest about 2,000 levels.
-constexpr int kMaxDepth = 400;
+// A safety net for the parser's recursion: nesting deeper than this (parentheses, NOT chains,
+// function calls) is refused as a syntax error at the token that would go deeper. 4 KB of text
+// nests at most 2,048 levels ("((((...", "f(f(f(..."), so DynamoDB's own answers (redundant
+// parentheses, too many operators, an unknown function) come first for every expression within
+// the size limit; the parser uses well under 1 MB of stack at this depth.
+constexpr int kMaxDepth = 2100;
+
+// DynamoDB: "The expression contains too many operators; operator count: 301". In conditions,
+// comparators, BETWEEN, IN, AND, OR and NOT count (function calls and parentheses do not:
+// ScyllaDB Alternator's test_limits.py records DynamoDB's answers); in updates, + - and the
+// functions (the Developer Guide's limits: "operators or functions").
+constexpr int kMaxOperators = 300;
 
 constexpr std::string_view kExpressionEmpty = "The expression can not be empty;";
 // DynamoDB appends the size in bytes: "...; expression size: 4109" (recorded in ScyllaDB
@@ -94,6 +102,7 @@ class SyntaxParser {
 
   const std::optional<std::string>& error() const { return error_; }
   bool redundant_parens() const { return redundant_parens_; }
+  int operators() const { return operators_; }
 
   // condition := or-expression <end>
   bool ParseConditionTop(RawNode* out) {
@@ -238,6 +247,7 @@ class SyntaxParser {
     while (IsKeyword("OR")) {
       if (!out->IsConditionShaped()) return Fail();
       const uint32_t op = pos_++;
+      ++operators_;
       RawNode rhs;
       if (!ParseAnd(&rhs)) return false;
       if (!rhs.IsConditionShaped()) return Fail();
@@ -251,6 +261,7 @@ class SyntaxParser {
     while (IsKeyword("AND")) {
       if (!out->IsConditionShaped()) return Fail();
       const uint32_t op = pos_++;
+      ++operators_;
       RawNode rhs;
       if (!ParseNot(&rhs)) return false;
       if (!rhs.IsConditionShaped()) return Fail();
@@ -273,6 +284,7 @@ class SyntaxParser {
     if (!IsKeyword("NOT")) return ParseComparison(out);
     if (!Enter()) return false;
     const uint32_t op = pos_++;
+    ++operators_;
     RawNode child;
     if (!ParseNot(&child)) return false;
     if (!child.IsConditionShaped()) return Fail();
@@ -316,6 +328,7 @@ class SyntaxParser {
     // Only an operand (or a function call) may stand on the left of an operator.
     if (left.IsConditionShaped() && left.kind != RawKind::kCall) return Fail();
     const uint32_t op = pos_++;
+    ++operators_;
     RawNode node;
     node.token = op;
     node.first_token = left.first_token;
@@ -417,6 +430,7 @@ class SyntaxParser {
     if (left.kind == RawKind::kPlus || left.kind == RawKind::kMinus) return Fail();
     out->kind = Kind() == Tok::kPlus ? RawKind::kPlus : RawKind::kMinus;
     out->token = pos_++;
+    ++operators_;
     out->first_token = left.first_token;
     out->kids.push_back(std::move(left));
     if (!ParseUpdateOperand(&out->kids.emplace_back())) return false;
@@ -452,6 +466,7 @@ class SyntaxParser {
     if (Kind() == Tok::kName && tokens_[pos_ + 1].kind == Tok::kLParen && !IsGrammarKeyword(pos_)) {
       if (!Enter()) return false;
       out->kind = RawKind::kCall;
+      ++operators_;
       out->token = pos_;
       pos_ += 2;
       while (true) {
@@ -477,6 +492,7 @@ class SyntaxParser {
   Keywords keywords_;
   uint32_t pos_ = 0;
   int depth_ = 0;
+  int operators_ = 0;
   bool redundant_parens_ = false;
   std::optional<std::string> error_;
 };
@@ -1064,6 +1080,12 @@ std::optional<Error> CheckText(std::string_view text, std::string_view parameter
   return std::nullopt;
 }
 
+std::optional<Error> CheckOperatorCount(const SyntaxParser& parser, std::string_view parameter) {
+  if (parser.operators() <= kMaxOperators) return std::nullopt;
+  return Invalid(parameter, "The expression contains too many operators; operator count: " +
+                                std::to_string(parser.operators()));
+}
+
 void RecordUsed(const ExpressionSource& source, Placeholders* placeholders) {
   for (const auto& [name, value] : source.names) placeholders->used_names.insert(name);
   for (const auto& [name, value] : source.values) placeholders->used_values.insert(name);
@@ -1079,6 +1101,7 @@ std::optional<Error> ParseConditionInto(std::string_view text, std::string_view 
   SyntaxParser parser(text, &tokens, Keywords::kCondition);
   RawNode raw;
   if (!parser.ParseConditionTop(&raw)) return Invalid(parameter, *parser.error());
+  if (std::optional<Error> e = CheckOperatorCount(parser, parameter)) return e;
   out->source.text = std::string(text);
   Resolver resolver(text, &tokens, &placeholders, &out->source);
   ConditionChecker checker(&resolver);
@@ -1277,6 +1300,7 @@ Result<UpdatePtr> ParseUpdate(std::string_view text, Placeholders* placeholders)
   SyntaxParser parser(text, &tokens, Keywords::kUpdate);
   std::vector<SyntaxParser::RawSection> sections;
   if (!parser.ParseUpdateTop(&sections)) return Invalid(kParameter, *parser.error());
+  if (std::optional<Error> e = CheckOperatorCount(parser, kParameter)) return *std::move(e);
   auto update = std::make_shared<UpdateExpression>();
   update->source.text = std::string(text);
   Resolver resolver(text, &tokens, placeholders, &update->source);

@@ -295,7 +295,7 @@ def test_return_values_on_condition_check_failure(port, ddb, hash_table, op):
     else:
         body["Key"] = {"pk": {"S": "rv"}}
     if op == "UpdateItem":
-        body["UpdateExpression"] = "SET new = :n"
+        body["UpdateExpression"] = "SET fresh = :n"  # (NEW is a reserved word)
         body["ExpressionAttributeValues"] = {":n": {"S": "n"}}
     r = u.call(port, op, dict(body, ReturnValuesOnConditionCheckFailure="ALL_OLD"))
     got = u.expect_error(r, u.T_CONDITIONAL, "The conditional request failed")

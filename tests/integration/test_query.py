@@ -436,9 +436,12 @@ def test_start_key_errors(port, range_table):
     base = dict(kce="pk = :p", values={":p": S("p")})
     u.expect_validation(_raw(port, range_table, **base, ExclusiveStartKey={"pk": S("p")}),
                         "The provided starting key is invalid")
+    # A start key whose sort key has the wrong type: DynamoDB answers the bare "starting key is
+    # invalid" (recorded against live DynamoDB by ExtendDB's and dynoxide's suites; dynalite's
+    # source has the schema message instead, but no recorded test of it).
     u.expect_validation(_raw(port, range_table, **base,
                              ExclusiveStartKey={"pk": S("p"), "sk": N(1)}),
-                        "The provided key element does not match the schema")
+                        "The provided starting key is invalid")
     u.expect_validation(_raw(port, range_table, **base,
                              ExclusiveStartKey={"pk": S("q"), "sk": S("a")}),
                         "The provided starting key is outside query boundaries based on "
