@@ -190,8 +190,12 @@ struct ProjectionExpression {
 //   "Invalid ProjectionExpression: Expression size has exceeded the maximum allowed size;
 //    expression size: 4109"
 //   "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status"
-//   "An expression attribute name used in the document path is not defined; attribute name: #a"
-//   "An expression attribute value used in expression is not defined; attribute value: :v"
+//   "Invalid ConditionExpression: The expression contains too many operators; operator count:
+//    301"
+//   "Invalid UpdateExpression: An expression attribute name used in the document path is not
+//    defined; attribute name: #a"
+//   "Invalid FilterExpression: An expression attribute value used in expression is not defined;
+//    attribute value: :v"
 // and records the placeholders used in *placeholders. REQUIRES: placeholders != nullptr.
 
 // `parameter` is "ConditionExpression" or "FilterExpression" and names the parameter in messages.
@@ -250,6 +254,15 @@ bool SortKeyMatches(const KeyCondition& range, const AttributeValue& value);
 //   (legacy: "QueryFilter can only contain non-primary key attributes: Primary key attribute: id")
 Status CheckFilterAgainstKey(const ConditionExpression& filter, const std::string& hash_key,
                              const std::string* range_key);
+
+// A key attribute is a scalar, so a document path into one (id.a, id[0]) in a filter or a
+// projection is refused before anything is read (dynalite, recorded against DynamoDB):
+//   "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed:
+//    Key: id". A null expression passes.
+Status CheckKeyPathsScalar(const ConditionExpression* condition, const std::string& hash_key,
+                           const std::string* range_key);
+Status CheckKeyPathsScalar(const ProjectionExpression* projection, const std::string& hash_key,
+                           const std::string* range_key);
 
 // ---- Updates ----
 

@@ -516,4 +516,61 @@ Status CheckFilterAgainstKey(const ConditionExpression& filter, const std::strin
   return Status::Ok();
 }
 
+namespace {
+
+// The first path that goes below a key attribute, as the attribute's name; or nullptr.
+const std::string* NestedKeyPath(const Path& path, const std::string& hash_key,
+                                 const std::string* range_key) {
+  if (path.elements.size() < 2) return nullptr;
+  const std::string& head = path.attribute();
+  return head == hash_key || (range_key != nullptr && head == *range_key) ? &head : nullptr;
+}
+
+const std::string* NestedKeyPath(const Operand& operand, const std::string& hash_key,
+                                 const std::string* range_key) {
+  if (operand.kind == OperandKind::kPath || operand.kind == OperandKind::kSize) {
+    if (const std::string* key = NestedKeyPath(operand.path, hash_key, range_key)) return key;
+  }
+  for (const Operand& arg : operand.args) {
+    if (const std::string* key = NestedKeyPath(arg, hash_key, range_key)) return key;
+  }
+  return nullptr;
+}
+
+const std::string* NestedKeyPath(const ConditionNode& node, const std::string& hash_key,
+                                 const std::string* range_key) {
+  for (const Operand& operand : node.operands) {
+    if (const std::string* key = NestedKeyPath(operand, hash_key, range_key)) return key;
+  }
+  for (const ConditionNode& child : node.children) {
+    if (const std::string* key = NestedKeyPath(child, hash_key, range_key)) return key;
+  }
+  return nullptr;
+}
+
+Status NotScalar(const std::string& key) {
+  return Error::Validation(
+      "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+      "allowed: Key: " +
+      key);
+}
+
+}  // namespace
+
+Status CheckKeyPathsScalar(const ConditionExpression* condition, const std::string& hash_key,
+                           const std::string* range_key) {
+  if (condition == nullptr) return Status::Ok();
+  const std::string* key = NestedKeyPath(condition->root, hash_key, range_key);
+  return key != nullptr ? NotScalar(*key) : Status::Ok();
+}
+
+Status CheckKeyPathsScalar(const ProjectionExpression* projection, const std::string& hash_key,
+                           const std::string* range_key) {
+  if (projection == nullptr) return Status::Ok();
+  for (const Path& path : projection->paths) {
+    if (const std::string* key = NestedKeyPath(path, hash_key, range_key)) return NotScalar(*key);
+  }
+  return Status::Ok();
+}
+
 }  // namespace ddbx::api::expr

@@ -33,17 +33,19 @@ using internal::Token;
 
 namespace {
 
-// A safety net for the parser's recursion: nesting deeper than this (parentheses, NOT chains,
-// function calls) is refused as a syntax error at the token that would go deeper. 4 KB of text
-// nests at most 2,048 levels ("((((...", "f(f(f(..."), so DynamoDB's own answers (redundant
-// parentheses, too many operators, an unknown function) come first for every expression within
-// the size limit; the parser uses well under 1 MB of stack at this depth.
-constexpr int kMaxDepth = 2100;
+// The parser recurses once or twice per level of nesting (parentheses, NOT, function calls);
+// deeper than this is refused as a syntax error at the token that would go deeper, which keeps
+// the parser under about 0.5 MB of stack even unoptimized. No expression DynamoDB accepts comes
+// near: every level of nesting that is not an error (redundant parentheses, an unknown or
+// misused function, size() of a number) needs an operator, and there may be at most 300. For
+// such expressions, nested deeper than this, DynamoDB answers with one of those errors instead.
+constexpr int kMaxDepth = 1000;
 
 // DynamoDB: "The expression contains too many operators; operator count: 301". In conditions,
 // comparators, BETWEEN, IN, AND, OR and NOT count (function calls and parentheses do not:
 // ScyllaDB Alternator's test_limits.py records DynamoDB's answers); in updates, + - and the
-// functions (the Developer Guide's limits: "operators or functions").
+// functions (the Developer Guide's limits: "operators or functions"). Checked right after the
+// syntax, before any other check.
 constexpr int kMaxOperators = 300;
 
 constexpr std::string_view kExpressionEmpty = "The expression can not be empty;";
@@ -241,17 +243,16 @@ class SyntaxParser {
 
   // ---- conditions ----
 
+  // The recursive functions below keep their frames small (no RawNode locals): deep nesting
+  // recurses through ParsePrimary -> ParseOr -> ParseAnd -> ParseNot -> ParseComparison once
+  // per parenthesis. Work that needs locals happens in the *Tail helpers, after the recursion
+  // has returned.
+
   // or := and (OR and)*
   bool ParseOr(RawNode* out) {
     if (!ParseAnd(out)) return false;
     while (IsKeyword("OR")) {
-      if (!out->IsConditionShaped()) return Fail();
-      const uint32_t op = pos_++;
-      ++operators_;
-      RawNode rhs;
-      if (!ParseAnd(&rhs)) return false;
-      if (!rhs.IsConditionShaped()) return Fail();
-      Combine(RawKind::kOr, op, out, std::move(rhs));
+      if (!ParseBinaryTail(RawKind::kOr, out)) return false;
     }
     return true;
   }
@@ -259,40 +260,38 @@ class SyntaxParser {
   bool ParseAnd(RawNode* out) {
     if (!ParseNot(out)) return false;
     while (IsKeyword("AND")) {
-      if (!out->IsConditionShaped()) return Fail();
-      const uint32_t op = pos_++;
-      ++operators_;
-      RawNode rhs;
-      if (!ParseNot(&rhs)) return false;
-      if (!rhs.IsConditionShaped()) return Fail();
-      Combine(RawKind::kAnd, op, out, std::move(rhs));
+      if (!ParseBinaryTail(RawKind::kAnd, out)) return false;
     }
     return true;
   }
-  void Combine(RawKind kind, uint32_t op, RawNode* left, RawNode right) {
+  // At an AND / OR: `left` becomes the left child of a new node; parses the right child.
+  bool ParseBinaryTail(RawKind kind, RawNode* left) {
+    if (!left->IsConditionShaped()) return Fail();
     RawNode node;
     node.kind = kind;
-    node.token = op;
+    node.token = pos_++;
+    ++operators_;
     node.first_token = left->first_token;
-    node.last_token = right.last_token;
     node.kids.push_back(std::move(*left));
-    node.kids.push_back(std::move(right));
+    RawNode& right = node.kids.emplace_back();
+    if (!(kind == RawKind::kOr ? ParseAnd(&right) : ParseNot(&right))) return false;
+    if (!right.IsConditionShaped()) return Fail();
+    node.last_token = right.last_token;
     *left = std::move(node);
+    return true;
   }
   // not := NOT not | comparison
   bool ParseNot(RawNode* out) {
     if (!IsKeyword("NOT")) return ParseComparison(out);
     if (!Enter()) return false;
-    const uint32_t op = pos_++;
-    ++operators_;
-    RawNode child;
-    if (!ParseNot(&child)) return false;
-    if (!child.IsConditionShaped()) return Fail();
-    Leave();
     out->kind = RawKind::kNot;
-    out->token = out->first_token = op;
-    out->last_token = child.last_token;
-    out->kids.push_back(std::move(child));
+    out->token = out->first_token = pos_++;
+    ++operators_;
+    RawNode* child = &out->kids.emplace_back();
+    if (!ParseNot(child)) return false;
+    if (!child->IsConditionShaped()) return Fail();
+    out->last_token = child->last_token;
+    Leave();
     return true;
   }
   static std::optional<Comparator> ComparatorOf(Tok kind) {
@@ -316,23 +315,21 @@ class SyntaxParser {
   // comparison := primary (comparator operand | BETWEEN operand AND operand
   //                        | IN "(" operand ("," operand)* ")")?
   bool ParseComparison(RawNode* out) {
-    RawNode left;
-    if (!ParsePrimary(&left)) return false;
+    if (!ParsePrimary(out)) return false;
+    if (!ComparatorOf(Kind()) && !IsKeyword("BETWEEN") && !IsKeyword("IN")) return true;
+    return ParseComparisonTail(out);
+  }
+  // At a comparator, BETWEEN or IN: `left` becomes the first operand.
+  bool ParseComparisonTail(RawNode* left) {
     const std::optional<Comparator> comparator = ComparatorOf(Kind());
     const bool between = IsKeyword("BETWEEN");
-    const bool in = IsKeyword("IN");
-    if (!comparator && !between && !in) {
-      *out = std::move(left);
-      return true;
-    }
     // Only an operand (or a function call) may stand on the left of an operator.
-    if (left.IsConditionShaped() && left.kind != RawKind::kCall) return Fail();
-    const uint32_t op = pos_++;
-    ++operators_;
+    if (left->IsConditionShaped() && left->kind != RawKind::kCall) return Fail();
     RawNode node;
-    node.token = op;
-    node.first_token = left.first_token;
-    node.kids.push_back(std::move(left));
+    node.token = pos_++;
+    ++operators_;
+    node.first_token = left->first_token;
+    node.kids.push_back(std::move(*left));
     if (comparator) {
       node.kind = RawKind::kCompare;
       node.comparator = *comparator;
@@ -356,7 +353,7 @@ class SyntaxParser {
       ++pos_;
     }
     node.last_token = pos_ - 1;
-    *out = std::move(node);
+    *left = std::move(node);
     return true;
   }
   // primary := "(" or ")" | operand-atom. A parenthesized operand stays an operand.
@@ -1082,8 +1079,10 @@ std::optional<Error> CheckText(std::string_view text, std::string_view parameter
 
 std::optional<Error> CheckOperatorCount(const SyntaxParser& parser, std::string_view parameter) {
   if (parser.operators() <= kMaxOperators) return std::nullopt;
+  // DynamoDB stops counting at the first operator over the limit: an expression with 909
+  // operators is reported as "operator count: 301".
   return Invalid(parameter, "The expression contains too many operators; operator count: " +
-                                std::to_string(parser.operators()));
+                                std::to_string(kMaxOperators + 1));
 }
 
 void RecordUsed(const ExpressionSource& source, Placeholders* placeholders) {
@@ -1263,12 +1262,38 @@ Status CheckPlaceholdersUsed(const Placeholders& placeholders) {
   return Status::Ok();
 }
 
+// <, <=, > and >= order only strings, numbers and binaries. A constant of another type there is
+// an error before anything is evaluated (ScyllaDB Alternator's tests record DynamoDB refusing
+// `a < :list`), while a path of another type only makes the comparison false. Key conditions
+// have their own message for this (KeyConditionConverter), so only conditions and filters get
+// this check. Returns the message, or nothing.
+std::optional<std::string> UnorderableConstant(const ConditionNode& node) {
+  for (const ConditionNode& child : node.children) {
+    if (std::optional<std::string> e = UnorderableConstant(child)) return e;
+  }
+  if (node.kind != ConditionKind::kCompare || node.comparator == Comparator::kEq ||
+      node.comparator == Comparator::kNe) {
+    return std::nullopt;
+  }
+  for (const Operand& operand : node.operands) {
+    if (operand.kind != OperandKind::kValue) continue;
+    const AttributeType type = operand.value.type();
+    if (type != AttributeType::kS && type != AttributeType::kN && type != AttributeType::kB) {
+      return OperandTypeMessage(ComparatorText(node.comparator), AttributeTypeName(type));
+    }
+  }
+  return std::nullopt;
+}
+
 Result<ConditionPtr> ParseCondition(std::string_view text, std::string_view parameter,
                                     Placeholders* placeholders) {
   auto condition = std::make_shared<ConditionExpression>();
   if (std::optional<Error> e =
           ParseConditionInto(text, parameter, *placeholders, condition.get())) {
     return *std::move(e);
+  }
+  if (std::optional<std::string> e = UnorderableConstant(condition->root)) {
+    return Error::Validation("Invalid " + std::string(parameter) + ": " + *e);
   }
   RecordUsed(condition->source, placeholders);
   return ConditionPtr(std::move(condition));

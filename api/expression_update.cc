@@ -8,7 +8,8 @@
 //      the first argument of if_not_exists.
 //   2. The SET writes apply in path order, so several writes past the end of one list append
 //      in index order ("SET a[84] = :x, a[17] = :y" appends y, then x).
-//   3. ADD and DELETE apply, in the order written.
+//   3. ADD and DELETE apply, also in path order (appends past a list's end land in index order:
+//      "SET c[4] = :x ADD c[8] :s, c[6] :n" appends x, n, s — dynalite's recorded example).
 //   4. REMOVE actions apply last, deepest list index first, so every index names an element of
 //      the original list ("REMOVE a[1] SET a[3] = :v" sets the old fourth element).
 // Every step but the first needs the parent of its path to exist with the right type (a map
@@ -314,17 +315,24 @@ Result<Item> ApplyUpdate(const UpdateExpression& update, const Item* old_item, c
     Write(parent, sets[i]->path.elements.back(), std::move(values[i]));
   }
 
-  // 3. ADD and DELETE.
+  // 3. ADD and DELETE, in path order too (paths never overlap, so only appends past the end of
+  // a list can tell, and they land in index order as SET's do).
+  std::vector<const UpdateAction*> adds_and_deletes;
   std::vector<const UpdateAction*> removes;
   for (const UpdateAction& action : update.actions) {
-    std::optional<Error> e;
-    if (action.kind == UpdateActionKind::kAdd) {
-      e = ApplyAdd(action, legacy, &item);
-    } else if (action.kind == UpdateActionKind::kDelete) {
-      e = ApplyDelete(action, legacy, &item);
+    if (action.kind == UpdateActionKind::kAdd || action.kind == UpdateActionKind::kDelete) {
+      adds_and_deletes.push_back(&action);
     } else if (action.kind == UpdateActionKind::kRemove) {
       removes.push_back(&action);
     }
+  }
+  std::stable_sort(
+      adds_and_deletes.begin(), adds_and_deletes.end(),
+      [](const UpdateAction* a, const UpdateAction* b) { return PathLess(a->path, b->path); });
+  for (const UpdateAction* action : adds_and_deletes) {
+    std::optional<Error> e = action->kind == UpdateActionKind::kAdd
+                                 ? ApplyAdd(*action, legacy, &item)
+                                 : ApplyDelete(*action, legacy, &item);
     if (e) return *std::move(e);
   }
 

@@ -92,9 +92,13 @@ api::Result<api::GetItemResponse> Engine::DoGetItem(const api::GetItemRequest& r
   const Table& table = *found.value();
   api::Status valid = api::ValidateKeyForTable(request.key, table.schema());
   if (!valid.ok()) return valid.error();
+  const KeyShape& shape = table.shape();
+  valid = api::expr::CheckKeyPathsScalar(request.projection.get(), shape.hash.name,
+                                         shape.range ? &shape.range->name : nullptr);
+  if (!valid.ok()) return valid.error();
 
   api::Result<std::optional<StoredItem>> stored =
-      ReadItem(EncodeItemKey(table.id(), table.shape(), request.key));
+      ReadItem(EncodeItemKey(table.id(), shape, request.key));
   if (!stored.ok()) return stored.take_error();
   api::GetItemResponse response;
   // A projection does not change what the read costs: the whole item was read.
@@ -283,6 +287,13 @@ api::Result<api::ReadManyResponse> Engine::DoScan(const api::ScanRequest& reques
           " Segment: " + std::to_string(*request.segment));
     }
     ApplyExclusiveStart(start, /*forward=*/true, &plan.range);
+  }
+  const KeyShape& shape = table.shape();
+  const std::string* range_key = shape.range ? &shape.range->name : nullptr;
+  if (api::Status scalar =
+          api::expr::CheckKeyPathsScalar(request.filter.get(), shape.hash.name, range_key);
+      !scalar.ok()) {
+    return scalar.error();
   }
   return ReadPage(plan, request);
 }

@@ -82,8 +82,8 @@ TEST_CASE("comparators on scalars", "[expression][eval]") {
       {"n <> :s10", true},       {"n < :s10", false},      {"n > :s10", false},
       {"b = :b", true},          {"b < :b2", true},        {"b > :b2", false},
       {"e = :empty", true},      {"e < :h", true},         {"t = :true", true},
-      {"t <> :true", false},     {"z = :null", true},      {"t < :true", false},
-      {"z >= :null", false},     {":ten = n", true},       {":nine < n", true},
+      {"t <> :true", false},     {"z = :null", true},      {"t < s", false},
+      {"z >= s", false},         {":ten = n", true},       {":nine < n", true},
       {"absent = :ten", false},  {"absent <> :ten", true}, {"absent < :ten", false},
       {"absent >= :ten", false}, {"n = n.x", false},       {"s = e", false},
       {"s > e", true},
@@ -125,9 +125,19 @@ TEST_CASE("equality of documents and sets", "[expression][eval]") {
   CHECK_FALSE(Eval("m = :m_diff", v));
   CHECK(Eval("m <> :m_diff", v));
   CHECK_FALSE(Eval("m = :m_fewer", v));
-  // Sets and documents have no order.
-  CHECK_FALSE(Eval("ss < :ss_other", v));
-  CHECK_FALSE(Eval("m >= :m_same", v));
+  // Sets and documents have no order: a constant of such a type under <, <=, > or >= is
+  // refused before evaluation; a path of such a type only makes the comparison false.
+  for (std::string_view text : {"ss < :ss_other", "m >= :m_same", "m < :m_diff"}) {
+    Placeholders p;
+    p.values = &v;
+    Result<ConditionPtr> c = ParseCondition(text, "ConditionExpression", &p);
+    INFO(text);
+    REQUIRE_FALSE(c.ok());
+    CHECK_THAT(c.error().message,
+               Catch::StartsWith("Invalid ConditionExpression: Incorrect operand type for "
+                                 "operator or function; operator or function: "));
+  }
+  CHECK_FALSE(Eval("ss < m", v));
   // Large sets (sorted comparison path).
   StringSet big, big_reversed;
   for (int i = 0; i < 100; ++i) big.push_back("m" + std::to_string(i));
@@ -334,6 +344,48 @@ TEST_CASE("projection", "[expression][eval]") {
   // A placeholder for a name with a dot selects that top-level attribute.
   CHECK(Project("#dot", item) == Item{{"x.y", S("dotted")}});
   CHECK(ProjectPaths({}, item).empty());
+}
+
+}  // namespace
+}  // namespace ddbx::api::expr
+
+namespace ddbx::api::expr {
+namespace {
+
+TEST_CASE("document paths below a key attribute are refused", "[expression][eval]") {
+  const std::string hash = "pk";
+  const std::string range = "sk";
+  const AttributeMap values{{":v", AttributeValue::S("x")}};
+  auto condition = [&](std::string_view text) {
+    Placeholders p;
+    p.values = &values;
+    Result<ConditionPtr> c = ParseCondition(text, "FilterExpression", &p);
+    REQUIRE(c.ok());
+    return c.value();
+  };
+  auto projection = [&](std::string_view text) {
+    Placeholders p;
+    Result<ProjectionPtr> c = ParseProjection(text, &p);
+    REQUIRE(c.ok());
+    return c.value();
+  };
+  const std::string message =
+      "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+      "allowed: Key: ";
+  Status s = CheckKeyPathsScalar(condition("attribute_exists(pk.b)").get(), hash, &range);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message == message + "pk");
+  s = CheckKeyPathsScalar(condition("a = :v AND size(sk[0]) > a").get(), hash, &range);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message == message + "sk");
+  CHECK(CheckKeyPathsScalar(condition("pk = :v AND a.b = :v").get(), hash, &range).ok());
+  CHECK(CheckKeyPathsScalar(condition("sk.x = :v").get(), hash, nullptr).ok());
+
+  s = CheckKeyPathsScalar(projection("a, pk.b").get(), hash, &range);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message == message + "pk");
+  CHECK(CheckKeyPathsScalar(projection("pk, a.b").get(), hash, &range).ok());
+  CHECK(CheckKeyPathsScalar(static_cast<const ProjectionExpression*>(nullptr), hash, &range).ok());
 }
 
 }  // namespace

@@ -308,18 +308,69 @@ TEST_CASE("IN takes at most 100 operands", "[expression][parser]") {
         "of operands: 101");
 }
 
-TEST_CASE("deep nesting is refused without exhausting the stack", "[expression][parser]") {
-  std::string text(2000, '(');
-  text += "a = :s";
-  text.append(2000, ')');
-  CHECK(
-      ConditionError(text).starts_with("Invalid ConditionExpression: Syntax error; token: \"(\""));
+TEST_CASE("at most 300 operators; deep nesting within 4 KB is parsed", "[expression][parser]") {
+  // 900 levels of parentheses: DynamoDB's answer.
+  std::string parens(900, '(');
+  parens += "a<:s";
+  parens.append(900, ')');
+  CHECK(ConditionError(parens) ==
+        "Invalid ConditionExpression: The expression has redundant parentheses;");
+  // Past 1,000 levels, a syntax error at the token that goes deeper (DynamoDB: redundant
+  // parentheses here too; both are ValidationExceptions).
+  std::string deeper(2046, '(');
+  deeper += "a<:s";
+  deeper.append(2046, ')');
+  CHECK(ConditionError(deeper).starts_with(
+      "Invalid ConditionExpression: Syntax error; token: \"(\""));
+  CHECK(ConditionError(std::string(4096, '('))
+            .starts_with("Invalid ConditionExpression: Syntax error; token: \"(\""));
+  CHECK(ConditionError(std::string(900, '(')) ==
+        "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"(\"");
+  // Comparators, AND, OR, NOT, BETWEEN and IN count; parentheses and functions do not.
+  auto chain = [](int depth) {
+    std::string c = "a<b";
+    for (int i = 0; i < depth; ++i) c += " or (a<b";
+    c.append(static_cast<size_t>(depth), ')');
+    return c;
+  };
+  CHECK(ConditionError(chain(149)) == "<ok>");  // 299 operators
+  CHECK(ConditionError(chain(150)) ==
+        "Invalid ConditionExpression: The expression contains too many operators; operator "
+        "count: 301");
+  // DynamoDB stops counting at 301.
+  CHECK(ConditionError(chain(454)) ==
+        "Invalid ConditionExpression: The expression contains too many operators; operator "
+        "count: 301");
   std::string nots;
-  for (int i = 0; i < 1000; ++i) nots += "NOT ";
-  CHECK(ConditionError(nots + "a = :s").starts_with("Invalid ConditionExpression: Syntax error"));
-  std::string fine;
-  for (int i = 0; i < 100; ++i) fine += "NOT ";
-  CHECK(ConditionError(fine + "a = :s") == "<ok>");
+  for (int i = 0; i < 1000; ++i) nots += "not ";
+  CHECK(ConditionError(nots + "a<:s") ==
+        "Invalid ConditionExpression: The expression contains too many operators; operator "
+        "count: 301");
+  std::string between;
+  for (int i = 0; i < 151; ++i) between += "a BETWEEN :n AND :m AND ";
+  CHECK(ConditionError(between + "attribute_exists(a)") ==
+        "Invalid ConditionExpression: The expression contains too many operators; operator "
+        "count: 301");
+  // 900 nested calls of an unknown function: not operators.
+  std::string calls = "a < ";
+  for (int i = 0; i < 900; ++i) calls += "f(";
+  calls += "b";
+  calls.append(900, ')');
+  CHECK(ConditionError(calls) == "Invalid ConditionExpression: Invalid function name; function: f");
+  std::string sizes = "a < ";
+  for (int i = 0; i < 680; ++i) sizes += "size(";
+  sizes += "b";
+  sizes.append(680, ')');
+  CHECK(ConditionError(sizes) ==
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; operator "
+        "or function: size, operand type: N");
+  // Updates count + - and functions.
+  std::string sets = "SET ";
+  for (int i = 0; i < 300; ++i) sets += "a" + std::to_string(i) + "=:n+:m,";
+  CHECK(UpdateError(sets + "z = :n") == "<ok>");
+  CHECK(UpdateError(sets + "z = if_not_exists(z, :n)") ==
+        "Invalid UpdateExpression: The expression contains too many operators; operator count: "
+        "301");
 }
 
 TEST_CASE("condition trees", "[expression][parser]") {
