@@ -188,47 +188,42 @@ Status ExpectList(dom::element e, dom::array* out) {
   return Serialization(kUnexpectedField);
 }
 
-// A member whose model type is a map from strings to `value_class` (a Java class name).
-Status ExpectMap(dom::element e, std::string_view value_class, dom::object* out) {
+namespace {
+
+// A JSON object into *out. A JSON array is "Unrecognized collection type <collection>" (the
+// parts joined, only on error); any other type is `other`.
+Status ExpectObject(dom::element e, std::initializer_list<std::string_view> collection,
+                    std::string_view other, dom::object* out) {
   const Kind k = KindOf(e);
   if (k == Kind::kObject) {
     *out = e.get_object().value_unsafe();
     return Status::Ok();
   }
   if (k == Kind::kArray) {
-    return Serialization(Concat(
-        {"Unrecognized collection type java.util.Map<java.lang.String, ", value_class, ">"}));
+    std::string message = "Unrecognized collection type ";
+    for (std::string_view part : collection) message.append(part);
+    return Serialization(message);
   }
-  return Serialization(kUnexpectedField);
+  return Serialization(other);
+}
+
+}  // namespace
+
+// A member whose model type is a map from strings to `value_class` (a Java class name).
+Status ExpectMap(dom::element e, std::string_view value_class, dom::object* out) {
+  return ExpectObject(e, {"java.util.Map<java.lang.String, ", value_class, ">"}, kUnexpectedField,
+                      out);
 }
 
 // A structure that is a member of another structure ("FieldStruct"), e.g. ProvisionedThroughput.
 Status ExpectFieldStruct(dom::element e, std::string_view model_class, dom::object* out) {
-  const Kind k = KindOf(e);
-  if (k == Kind::kObject) {
-    *out = e.get_object().value_unsafe();
-    return Status::Ok();
-  }
-  if (k == Kind::kArray) {
-    return Serialization(
-        Concat({"Unrecognized collection type class ", kModelPackage, model_class}));
-  }
-  return Serialization(kUnexpectedField);
+  return ExpectObject(e, {"class ", kModelPackage, model_class}, kUnexpectedField, out);
 }
 
 // A structure that is an element of a list or a value of a map ("ValueStruct"), e.g. a
 // KeySchemaElement or an AttributeValue.
 Status ExpectValueStruct(dom::element e, std::string_view model_class, dom::object* out) {
-  const Kind k = KindOf(e);
-  if (k == Kind::kObject) {
-    *out = e.get_object().value_unsafe();
-    return Status::Ok();
-  }
-  if (k == Kind::kArray) {
-    return Serialization(
-        Concat({"Unrecognized collection type class ", kModelPackage, model_class}));
-  }
-  return Serialization(kUnexpectedValue);
+  return ExpectObject(e, {"class ", kModelPackage, model_class}, kUnexpectedValue, out);
 }
 
 // A list of strings.
@@ -830,49 +825,19 @@ struct RawCreateTable {
 };
 
 Status ReadKeySchema(dom::element e, std::vector<RawKeySchemaElement>* out) {
-  dom::array array;
-  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
-  for (dom::element el : array) {
-    RawKeySchemaElement& element = out->emplace_back();
-    if (el.is_null()) continue;
-    dom::object object;
-    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, "KeySchemaElement", &object));
-    for (dom::key_value_pair field : object) {
-      if (field.value.is_null()) continue;
-      std::string_view s;
-      if (field.key == "AttributeName") {
-        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
-        element.attribute_name = s;
-      } else if (field.key == "KeyType") {
-        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
-        element.key_type = s;
-      }
-    }
-  }
-  return Status::Ok();
+  return ReadStringStructList<RawKeySchemaElement>(
+      e, "KeySchemaElement",
+      {{"AttributeName", &RawKeySchemaElement::attribute_name},
+       {"KeyType", &RawKeySchemaElement::key_type}},
+      out);
 }
 
 Status ReadAttributeDefinitions(dom::element e, std::vector<RawAttributeDefinition>* out) {
-  dom::array array;
-  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
-  for (dom::element el : array) {
-    RawAttributeDefinition& def = out->emplace_back();
-    if (el.is_null()) continue;
-    dom::object object;
-    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, "AttributeDefinition", &object));
-    for (dom::key_value_pair field : object) {
-      if (field.value.is_null()) continue;
-      std::string_view s;
-      if (field.key == "AttributeName") {
-        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
-        def.attribute_name = s;
-      } else if (field.key == "AttributeType") {
-        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
-        def.attribute_type = s;
-      }
-    }
-  }
-  return Status::Ok();
+  return ReadStringStructList<RawAttributeDefinition>(
+      e, "AttributeDefinition",
+      {{"AttributeName", &RawAttributeDefinition::attribute_name},
+       {"AttributeType", &RawAttributeDefinition::attribute_type}},
+      out);
 }
 
 Status ReadThroughput(dom::element e, RawThroughput* out) {
@@ -893,26 +858,8 @@ Status ReadThroughput(dom::element e, RawThroughput* out) {
 }
 
 Status ReadTags(dom::element e, std::vector<RawTag>* out) {
-  dom::array array;
-  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
-  for (dom::element el : array) {
-    RawTag& tag = out->emplace_back();
-    if (el.is_null()) continue;
-    dom::object object;
-    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, "Tag", &object));
-    for (dom::key_value_pair field : object) {
-      if (field.value.is_null()) continue;
-      std::string_view s;
-      if (field.key == "Key") {
-        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
-        tag.key = s;
-      } else if (field.key == "Value") {
-        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
-        tag.value = s;
-      }
-    }
-  }
-  return Status::Ok();
+  return ReadStringStructList<RawTag>(e, "Tag", {{"Key", &RawTag::key}, {"Value", &RawTag::value}},
+                                      out);
 }
 
 Status CheckProjection(dom::element e) {
@@ -1317,64 +1264,59 @@ Status ReadIndexName(dom::object object, std::optional<std::string_view>* out) {
   return Status::Ok();
 }
 
-Status ReadGsiUpdates(dom::element e, std::vector<RawGsiUpdate>* out) {
-  dom::array array;
-  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
-  for (dom::element el : array) {
-    RawGsiUpdate& u = out->emplace_back();
-    if (el.is_null()) continue;
-    dom::object object;
-    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, "GlobalSecondaryIndexUpdate", &object));
-    for (dom::key_value_pair field : object) {
-      if (field.value.is_null()) continue;
-      dom::object action;
-      if (field.key == "Update") {
+// One member of a GlobalSecondaryIndexUpdates entry: Update, Create or Delete.
+Status ReadGsiUpdateAction(std::string_view key, dom::element value, RawGsiUpdate* out) {
+  RawGsiUpdate& u = *out;
+  dom::object action;
+  if (key == "Update") {
+    DDBX_CODEC_RETURN_IF_ERROR(
+        ExpectFieldStruct(value, "UpdateGlobalSecondaryIndexAction", &action));
+    u.has_update = true;
+    for (dom::key_value_pair f : action) {
+      if (f.value.is_null()) continue;
+      if (f.key == "ProvisionedThroughput") {
+        u.update_throughput.emplace();
+        DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(f.value, &*u.update_throughput));
+      } else if (f.key == "OnDemandThroughput") {
         DDBX_CODEC_RETURN_IF_ERROR(
-            ExpectFieldStruct(field.value, "UpdateGlobalSecondaryIndexAction", &action));
-        u.has_update = true;
-        for (dom::key_value_pair f : action) {
-          if (f.value.is_null()) continue;
-          if (f.key == "ProvisionedThroughput") {
-            u.update_throughput.emplace();
-            DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(f.value, &*u.update_throughput));
-          } else if (f.key == "OnDemandThroughput") {
-            DDBX_CODEC_RETURN_IF_ERROR(
-                CheckStruct(f.value, "OnDemandThroughput",
-                            {{"MaxReadRequestUnits", "Long"}, {"MaxWriteRequestUnits", "Long"}}));
-          } else if (f.key == "WarmThroughput") {
-            DDBX_CODEC_RETURN_IF_ERROR(
-                CheckStruct(f.value, "WarmThroughput",
-                            {{"ReadUnitsPerSecond", "Long"}, {"WriteUnitsPerSecond", "Long"}}));
-          }
-        }
-        DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.update_index_name));
-      } else if (field.key == "Create") {
+            CheckStruct(f.value, "OnDemandThroughput",
+                        {{"MaxReadRequestUnits", "Long"}, {"MaxWriteRequestUnits", "Long"}}));
+      } else if (f.key == "WarmThroughput") {
         DDBX_CODEC_RETURN_IF_ERROR(
-            ExpectFieldStruct(field.value, "CreateGlobalSecondaryIndexAction", &action));
-        u.has_create = true;
-        for (dom::key_value_pair f : action) {
-          if (f.value.is_null()) continue;
-          if (f.key == "KeySchema") {
-            u.create_key_schema.emplace();
-            DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(f.value, &*u.create_key_schema));
-          } else if (f.key == "Projection") {
-            u.create_has_projection = true;
-            DDBX_CODEC_RETURN_IF_ERROR(CheckProjection(f.value));
-          } else if (f.key == "ProvisionedThroughput") {
-            u.create_throughput.emplace();
-            DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(f.value, &*u.create_throughput));
-          }
-        }
-        DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.create_index_name));
-      } else if (field.key == "Delete") {
-        DDBX_CODEC_RETURN_IF_ERROR(
-            ExpectFieldStruct(field.value, "DeleteGlobalSecondaryIndexAction", &action));
-        u.has_delete = true;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.delete_index_name));
+            CheckStruct(f.value, "WarmThroughput",
+                        {{"ReadUnitsPerSecond", "Long"}, {"WriteUnitsPerSecond", "Long"}}));
       }
     }
+    DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.update_index_name));
+  } else if (key == "Create") {
+    DDBX_CODEC_RETURN_IF_ERROR(
+        ExpectFieldStruct(value, "CreateGlobalSecondaryIndexAction", &action));
+    u.has_create = true;
+    for (dom::key_value_pair f : action) {
+      if (f.value.is_null()) continue;
+      if (f.key == "KeySchema") {
+        u.create_key_schema.emplace();
+        DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(f.value, &*u.create_key_schema));
+      } else if (f.key == "Projection") {
+        u.create_has_projection = true;
+        DDBX_CODEC_RETURN_IF_ERROR(CheckProjection(f.value));
+      } else if (f.key == "ProvisionedThroughput") {
+        u.create_throughput.emplace();
+        DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(f.value, &*u.create_throughput));
+      }
+    }
+    DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.create_index_name));
+  } else if (key == "Delete") {
+    DDBX_CODEC_RETURN_IF_ERROR(
+        ExpectFieldStruct(value, "DeleteGlobalSecondaryIndexAction", &action));
+    u.has_delete = true;
+    DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.delete_index_name));
   }
   return Status::Ok();
+}
+
+Status ReadGsiUpdates(dom::element e, std::vector<RawGsiUpdate>* out) {
+  return ReadStructList(e, "GlobalSecondaryIndexUpdate", out, ReadGsiUpdateAction);
 }
 
 Status ReadUpdateTable(dom::object body, RawUpdateTable* r) {
@@ -1883,12 +1825,7 @@ void WriteTableDescription(JsonWriter* w, const TableDescription& t) {
 }
 
 Result<CreateTableRequest> DecodeCreateTable(std::string_view body) {
-  return WithBodyObject<CreateTableRequest>(
-      body, [](dom::object object) -> Result<CreateTableRequest> {
-        RawCreateTable raw;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadCreateTable(object, &raw));
-        return CheckCreateTable(raw);
-      });
+  return DecodeBody<CreateTableRequest, RawCreateTable>(body, ReadCreateTable, CheckCreateTable);
 }
 
 Result<DescribeTableRequest> DecodeDescribeTable(std::string_view body) {
@@ -1963,12 +1900,7 @@ std::string EncodeListTablesResponse(const ListTablesResponse& response) {
 }
 
 Result<UpdateTableRequest> DecodeUpdateTable(std::string_view body) {
-  return WithBodyObject<UpdateTableRequest>(
-      body, [](dom::object object) -> Result<UpdateTableRequest> {
-        RawUpdateTable raw;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadUpdateTable(object, &raw));
-        return CheckUpdateTable(raw);
-      });
+  return DecodeBody<UpdateTableRequest, RawUpdateTable>(body, ReadUpdateTable, CheckUpdateTable);
 }
 
 std::string EncodeUpdateTableResponse(const TableDescription& table) {

@@ -175,22 +175,30 @@ std::string JavaRequestItems(const std::vector<RawKeysAndAttributes>& tables) {
   return out;
 }
 
+// The constraint-list entries of the RequestItems map itself, in DynamoDB's order: its size (1
+// to `max` tables; `too_many` is the constraint printed above `max`), then its keys (table names).
+template <class Table>
+void CheckRequestItemsMap(Constraints* c, const std::vector<Table>& tables, size_t max,
+                          std::string_view too_many) {
+  if (tables.empty()) {
+    c->Fail("{}", "requestItems", "Member must have length greater than or equal to 1");
+  } else if (tables.size() > max) {
+    c->Fail(JavaRequestItems(tables), "requestItems", too_many);
+  }
+  for (const Table& t : tables) {
+    if (!IsValidTableName(t.table)) {
+      c->Fail(JavaRequestItems(tables), "requestItems", kMapKeysConstraint);
+    }
+  }
+}
+
 Result<BatchGetItemRequest> CheckBatchGet(RawBatchGet& r) {
   Constraints c;
   CheckReturnConsumedCapacity(&c, r.return_consumed_capacity);
   if (c.NotNull(r.request_items.has_value(), "requestItems")) {
     const std::vector<RawKeysAndAttributes>& tables = *r.request_items;
-    if (tables.empty()) {
-      c.Fail("{}", "requestItems", "Member must have length greater than or equal to 1");
-    } else if (tables.size() > kMaxBatchGetKeys) {
-      c.Fail(JavaRequestItems(tables), "requestItems",
-             "Member must have length less than or equal to 100");
-    }
-    for (const RawKeysAndAttributes& t : tables) {
-      if (!IsValidTableName(t.table)) {
-        c.Fail(JavaRequestItems(tables), "requestItems", kMapKeysConstraint);
-      }
-    }
+    CheckRequestItemsMap(&c, tables, kMaxBatchGetKeys,
+                         "Member must have length less than or equal to 100");
     for (const RawKeysAndAttributes& t : tables) {
       const std::string base = Concat({"requestItems.", t.table, ".member."});
       const std::string keys_path = Concat({base, "keys"});
@@ -286,27 +294,20 @@ Status ReadWriteAction(dom::element e, std::string_view model_class, std::string
 }
 
 Status ReadWriteRequests(dom::element e, std::vector<RawWriteRequest>* out) {
-  dom::array array;
-  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
-  for (dom::element el : array) {
-    RawWriteRequest& w = out->emplace_back();
-    if (el.is_null()) continue;
-    dom::object object;
-    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, "WriteRequest", &object));
-    for (dom::key_value_pair field : object) {
-      if (field.value.is_null()) continue;
-      if (field.key == "PutRequest") {
-        w.has_put = true;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadWriteAction(field.value, "PutRequest", "Item",
-                                                   &w.put_has_item, &w.item, &w.item_invalid));
-      } else if (field.key == "DeleteRequest") {
-        w.has_delete = true;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadWriteAction(field.value, "DeleteRequest", "Key",
-                                                   &w.delete_has_key, &w.key, &w.key_invalid));
-      }
-    }
-  }
-  return Status::Ok();
+  return ReadStructList(e, "WriteRequest", out,
+                        [](std::string_view key, dom::element value, RawWriteRequest* w) -> Status {
+                          if (key == "PutRequest") {
+                            w->has_put = true;
+                            return ReadWriteAction(value, "PutRequest", "Item", &w->put_has_item,
+                                                   &w->item, &w->item_invalid);
+                          }
+                          if (key == "DeleteRequest") {
+                            w->has_delete = true;
+                            return ReadWriteAction(value, "DeleteRequest", "Key",
+                                                   &w->delete_has_key, &w->key, &w->key_invalid);
+                          }
+                          return Status::Ok();
+                        });
 }
 
 Status ReadBatchWrite(dom::object body, RawBatchWrite* r) {
@@ -388,17 +389,8 @@ Result<BatchWriteItemRequest> CheckBatchWrite(RawBatchWrite& r) {
   CheckReturnItemCollectionMetrics(&c, r.return_item_collection_metrics);
   if (c.NotNull(r.request_items.has_value(), "requestItems")) {
     const std::vector<RawTableWrites>& tables = *r.request_items;
-    if (tables.empty()) {
-      c.Fail("{}", "requestItems", "Member must have length greater than or equal to 1");
-    } else if (tables.size() > kMaxBatchWriteRequests) {
-      c.Fail(JavaRequestItems(tables), "requestItems",
-             "Member must have length less than or equal to 25");
-    }
-    for (const RawTableWrites& t : tables) {
-      if (!IsValidTableName(t.table)) {
-        c.Fail(JavaRequestItems(tables), "requestItems", kMapKeysConstraint);
-      }
-    }
+    CheckRequestItemsMap(&c, tables, kMaxBatchWriteRequests,
+                         "Member must have length less than or equal to 25");
     for (const RawTableWrites& t : tables) {
       if (t.requests.has_value() &&
           (t.requests->empty() || t.requests->size() > kMaxBatchWriteRequests)) {
@@ -463,21 +455,11 @@ Result<BatchWriteItemRequest> CheckBatchWrite(RawBatchWrite& r) {
 }  // namespace
 
 Result<BatchGetItemRequest> DecodeBatchGetItem(std::string_view body) {
-  return WithBodyObject<BatchGetItemRequest>(
-      body, [](dom::object object) -> Result<BatchGetItemRequest> {
-        RawBatchGet raw;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadBatchGet(object, &raw));
-        return CheckBatchGet(raw);
-      });
+  return DecodeBody<BatchGetItemRequest, RawBatchGet>(body, ReadBatchGet, CheckBatchGet);
 }
 
 Result<BatchWriteItemRequest> DecodeBatchWriteItem(std::string_view body) {
-  return WithBodyObject<BatchWriteItemRequest>(
-      body, [](dom::object object) -> Result<BatchWriteItemRequest> {
-        RawBatchWrite raw;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadBatchWrite(object, &raw));
-        return CheckBatchWrite(raw);
-      });
+  return DecodeBody<BatchWriteItemRequest, RawBatchWrite>(body, ReadBatchWrite, CheckBatchWrite);
 }
 
 }  // namespace ddbx::api

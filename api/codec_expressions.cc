@@ -80,84 +80,80 @@ Status ReadValues(dom::element e, std::vector<RawValueEntry>* out) {
   return Status::Ok();
 }
 
-Status ReadExpected(dom::element e, std::vector<RawExpected>* out, std::optional<Error>* invalid) {
+// A map member (Expected, QueryFilter, ...) from attribute names to structures of `model_class`
+// (`map_class` is the map's Java value class). Each entry that is not JSON null becomes (or
+// replaces) the entry of its name in *out; read_field(key, value, &decoder, x) is called for each
+// member of the structure that is not JSON null. Attribute values are decoded by one decoder that
+// records the first invalid one in *invalid.
+template <class T, class ReadField>
+Status ReadEntryMap(dom::element e, std::string_view map_class, std::string_view model_class,
+                    std::vector<T>* out, std::optional<Error>* invalid, ReadField&& read_field) {
   dom::object map;
-  DDBX_CODEC_RETURN_IF_ERROR(ExpectMap(e, kExpectedClass, &map));
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectMap(e, map_class, &map));
   AttributeValueDecoder decoder(invalid);
   for (dom::key_value_pair entry : map) {
     if (entry.value.is_null()) continue;
-    dom::object condition;
-    DDBX_CODEC_RETURN_IF_ERROR(
-        ExpectValueStruct(entry.value, "ExpectedAttributeValue", &condition));
-    RawExpected* x = AddEntry(out, entry.key);
-    for (dom::key_value_pair field : condition) {
+    dom::object structure;
+    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(entry.value, model_class, &structure));
+    T* x = AddEntry(out, entry.key);
+    for (dom::key_value_pair field : structure) {
       if (field.value.is_null()) continue;
-      if (field.key == "Value") {
-        DDBX_CODEC_RETURN_IF_ERROR(decoder.DecodeField(field.value, &x->value.emplace()));
-      } else if (field.key == "Exists") {
-        bool b = false;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadBool(field.value, &b));
-        x->exists = b;
-      } else if (field.key == "ComparisonOperator") {
-        std::string_view s;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
-        x->comparison_operator = s;
-      } else if (field.key == "AttributeValueList") {
-        x->attribute_value_list.emplace();
-        DDBX_CODEC_RETURN_IF_ERROR(decoder.DecodeList(field.value, 1, &*x->attribute_value_list));
-      }
+      DDBX_CODEC_RETURN_IF_ERROR(read_field(field.key, field.value, &decoder, x));
     }
   }
   return Status::Ok();
+}
+
+Status ReadOptionalString(dom::element e, std::optional<std::string_view>* out) {
+  std::string_view s;
+  DDBX_CODEC_RETURN_IF_ERROR(ReadString(e, &s));
+  *out = s;
+  return Status::Ok();
+}
+
+Status ReadExpected(dom::element e, std::vector<RawExpected>* out, std::optional<Error>* invalid) {
+  return ReadEntryMap(e, kExpectedClass, "ExpectedAttributeValue", out, invalid,
+                      [](std::string_view key, dom::element value, AttributeValueDecoder* decoder,
+                         RawExpected* x) -> Status {
+                        if (key == "Value") return decoder->DecodeField(value, &x->value.emplace());
+                        if (key == "Exists") {
+                          bool b = false;
+                          DDBX_CODEC_RETURN_IF_ERROR(ReadBool(value, &b));
+                          x->exists = b;
+                          return Status::Ok();
+                        }
+                        if (key == "ComparisonOperator")
+                          return ReadOptionalString(value, &x->comparison_operator);
+                        if (key == "AttributeValueList") {
+                          return decoder->DecodeList(value, 1, &x->attribute_value_list.emplace());
+                        }
+                        return Status::Ok();
+                      });
 }
 
 Status ReadConditions(dom::element e, std::vector<RawCondition>* out,
                       std::optional<Error>* invalid) {
-  dom::object map;
-  DDBX_CODEC_RETURN_IF_ERROR(ExpectMap(e, kConditionClass, &map));
-  AttributeValueDecoder decoder(invalid);
-  for (dom::key_value_pair entry : map) {
-    if (entry.value.is_null()) continue;
-    dom::object condition;
-    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(entry.value, "Condition", &condition));
-    RawCondition* x = AddEntry(out, entry.key);
-    for (dom::key_value_pair field : condition) {
-      if (field.value.is_null()) continue;
-      if (field.key == "ComparisonOperator") {
-        std::string_view s;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
-        x->comparison_operator = s;
-      } else if (field.key == "AttributeValueList") {
-        x->attribute_value_list.emplace();
-        DDBX_CODEC_RETURN_IF_ERROR(decoder.DecodeList(field.value, 1, &*x->attribute_value_list));
-      }
-    }
-  }
-  return Status::Ok();
+  return ReadEntryMap(e, kConditionClass, "Condition", out, invalid,
+                      [](std::string_view key, dom::element value, AttributeValueDecoder* decoder,
+                         RawCondition* x) -> Status {
+                        if (key == "ComparisonOperator")
+                          return ReadOptionalString(value, &x->comparison_operator);
+                        if (key == "AttributeValueList") {
+                          return decoder->DecodeList(value, 1, &x->attribute_value_list.emplace());
+                        }
+                        return Status::Ok();
+                      });
 }
 
 Status ReadAttributeUpdates(dom::element e, std::vector<RawAttributeUpdate>* out,
                             std::optional<Error>* invalid) {
-  dom::object map;
-  DDBX_CODEC_RETURN_IF_ERROR(ExpectMap(e, kAttributeValueUpdateClass, &map));
-  AttributeValueDecoder decoder(invalid);
-  for (dom::key_value_pair entry : map) {
-    if (entry.value.is_null()) continue;
-    dom::object update;
-    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(entry.value, "AttributeValueUpdate", &update));
-    RawAttributeUpdate* x = AddEntry(out, entry.key);
-    for (dom::key_value_pair field : update) {
-      if (field.value.is_null()) continue;
-      if (field.key == "Value") {
-        DDBX_CODEC_RETURN_IF_ERROR(decoder.DecodeField(field.value, &x->value.emplace()));
-      } else if (field.key == "Action") {
-        std::string_view s;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
-        x->action = s;
-      }
-    }
-  }
-  return Status::Ok();
+  return ReadEntryMap(e, kAttributeValueUpdateClass, "AttributeValueUpdate", out, invalid,
+                      [](std::string_view key, dom::element value, AttributeValueDecoder* decoder,
+                         RawAttributeUpdate* x) -> Status {
+                        if (key == "Value") return decoder->DecodeField(value, &x->value.emplace());
+                        if (key == "Action") return ReadOptionalString(value, &x->action);
+                        return Status::Ok();
+                      });
 }
 
 // DynamoDB's placeholder syntax: `sigil` ('#' or ':') followed by one or more of [0-9a-zA-Z_].

@@ -90,6 +90,53 @@ Status ExpectValueStruct(dom::element e, std::string_view model_class, dom::obje
 // A list of strings; a JSON null element becomes an empty string_view.
 Status ReadStringList(dom::element e, std::vector<std::string_view>* out);
 
+// A list of structures of model class `model_class` (each a list element). Each element appends
+// one T to *out (a JSON null element appends a default T); read_field(key, value, &t) is called
+// for each member that is not JSON null and returns the member's Status. Errors: the first JSON
+// type error, from ExpectList, ExpectValueStruct or read_field.
+template <class T, class ReadField>
+Status ReadStructList(dom::element e, std::string_view model_class, std::vector<T>* out,
+                      ReadField&& read_field) {
+  dom::array array;
+  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
+  for (dom::element el : array) {
+    T& t = out->emplace_back();
+    if (el.is_null()) continue;
+    dom::object object;
+    DDBX_CODEC_RETURN_IF_ERROR(ExpectValueStruct(el, model_class, &object));
+    for (dom::key_value_pair field : object) {
+      if (field.value.is_null()) continue;
+      DDBX_CODEC_RETURN_IF_ERROR(read_field(field.key, field.value, &t));
+    }
+  }
+  return Status::Ok();
+}
+
+// A string member of T, named as DynamoDB's JSON names it.
+template <class T>
+struct StringMember {
+  std::string_view name;
+  std::optional<std::string_view> T::*member;
+};
+
+// A list of structures whose modelled members are all strings (KeySchema, AttributeDefinitions,
+// Tags): ReadStructList with each of `members` read by ReadString; other members are ignored.
+template <class T>
+Status ReadStringStructList(dom::element e, std::string_view model_class,
+                            std::initializer_list<StringMember<T>> members, std::vector<T>* out) {
+  return ReadStructList(e, model_class, out,
+                        [members](std::string_view key, dom::element value, T* t) -> Status {
+                          for (const StringMember<T>& m : members) {
+                            if (key != m.name) continue;
+                            std::string_view s;
+                            DDBX_CODEC_RETURN_IF_ERROR(ReadString(value, &s));
+                            t->*m.member = s;
+                            break;
+                          }
+                          return Status::Ok();
+                        });
+}
+
 // ---- Parsing ----
 
 // The parser for a body of `size` bytes: the thread's reusable one, or *one_off for large
@@ -113,6 +160,18 @@ Result<T> WithBodyObject(std::string_view body, Fn&& fn) {
   }
   if (root.type() != dom::element_type::OBJECT) return Serialization("");
   return fn(root.get_object().value_unsafe());
+}
+
+// The two passes of a request decoder: parses `body` (as WithBodyObject), reads its members into a
+// Raw with read(object, &raw) (which returns a SerializationException on a JSON type error),
+// then returns check(raw), which applies DynamoDB's checks and builds the Request.
+template <class Request, class Raw, class Read, class Check>
+Result<Request> DecodeBody(std::string_view body, Read&& read, Check&& check) {
+  return WithBodyObject<Request>(body, [&read, &check](dom::object object) -> Result<Request> {
+    Raw raw;
+    DDBX_CODEC_RETURN_IF_ERROR(read(object, &raw));
+    return check(raw);
+  });
 }
 
 // ---- Small helpers ----

@@ -113,6 +113,22 @@ std::optional<Error> CheckWriteMixing(const RawExpressions& e) {
                                e);
 }
 
+// The members PutItem, DeleteItem and UpdateItem share, once every check passed: the table, the
+// condition and the Return* options.
+template <class Request>
+Request BuildWriteRequest(const RawItemRequest& r, ConditionPtr condition) {
+  Request request;
+  request.table_name = std::string(*r.table_name);
+  request.condition = std::move(condition);
+  request.return_values = ToReturnValues(r.return_values);
+  request.return_values_on_condition_check_failure =
+      ToReturnValuesOnConditionCheckFailure(r.return_values_on_condition_check_failure);
+  request.return_consumed_capacity = ToReturnConsumedCapacity(r.return_consumed_capacity);
+  request.return_item_collection_metrics =
+      ToReturnItemCollectionMetrics(r.return_item_collection_metrics);
+  return request;
+}
+
 Result<PutItemRequest> CheckPutItem(RawItemRequest& r) {
   const RawExpressions& e = r.expressions;
   Constraints c;
@@ -132,16 +148,8 @@ Result<PutItemRequest> CheckPutItem(RawItemRequest& r) {
   ParsedExpressions parsed;
   DDBX_CODEC_RETURN_IF_ERROR(ResolveCondition(e, &parsed));
 
-  PutItemRequest request;
-  request.table_name = std::string(*r.table_name);
+  PutItemRequest request = BuildWriteRequest<PutItemRequest>(r, std::move(parsed.condition));
   request.item = std::move(r.item);
-  request.condition = std::move(parsed.condition);
-  request.return_values = ToReturnValues(r.return_values);
-  request.return_values_on_condition_check_failure =
-      ToReturnValuesOnConditionCheckFailure(r.return_values_on_condition_check_failure);
-  request.return_consumed_capacity = ToReturnConsumedCapacity(r.return_consumed_capacity);
-  request.return_item_collection_metrics =
-      ToReturnItemCollectionMetrics(r.return_item_collection_metrics);
   return request;
 }
 
@@ -193,16 +201,8 @@ Result<DeleteItemRequest> CheckDeleteItem(RawItemRequest& r) {
   ParsedExpressions parsed;
   DDBX_CODEC_RETURN_IF_ERROR(ResolveCondition(e, &parsed));
 
-  DeleteItemRequest request;
-  request.table_name = std::string(*r.table_name);
+  DeleteItemRequest request = BuildWriteRequest<DeleteItemRequest>(r, std::move(parsed.condition));
   request.key = std::move(r.item);
-  request.condition = std::move(parsed.condition);
-  request.return_values = ToReturnValues(r.return_values);
-  request.return_values_on_condition_check_failure =
-      ToReturnValuesOnConditionCheckFailure(r.return_values_on_condition_check_failure);
-  request.return_consumed_capacity = ToReturnConsumedCapacity(r.return_consumed_capacity);
-  request.return_item_collection_metrics =
-      ToReturnItemCollectionMetrics(r.return_item_collection_metrics);
   return request;
 }
 
@@ -234,28 +234,19 @@ Result<UpdateItemRequest> CheckUpdateItem(RawItemRequest& r) {
   ParsedExpressions parsed;
   DDBX_CODEC_RETURN_IF_ERROR(ResolveCondition(e, &parsed));
 
-  UpdateItemRequest request;
-  request.table_name = std::string(*r.table_name);
+  UpdateItemRequest request = BuildWriteRequest<UpdateItemRequest>(r, std::move(parsed.condition));
   request.key = std::move(r.item);
   request.update =
       parsed.update != nullptr ? std::move(parsed.update) : std::move(attribute_updates).value();
-  request.condition = std::move(parsed.condition);
-  request.return_values = ToReturnValues(r.return_values);
-  request.return_values_on_condition_check_failure =
-      ToReturnValuesOnConditionCheckFailure(r.return_values_on_condition_check_failure);
-  request.return_consumed_capacity = ToReturnConsumedCapacity(r.return_consumed_capacity);
-  request.return_item_collection_metrics =
-      ToReturnItemCollectionMetrics(r.return_item_collection_metrics);
   return request;
 }
 
 template <class Request, class Check>
 Result<Request> DecodeItemOperation(std::string_view body, ItemOperation op, Check check) {
-  return WithBodyObject<Request>(body, [op, check](dom::object object) -> Result<Request> {
-    RawItemRequest raw;
-    DDBX_CODEC_RETURN_IF_ERROR(ReadItemRequest(object, op, &raw));
-    return check(raw);
-  });
+  return DecodeBody<Request, RawItemRequest>(
+      body,
+      [op](dom::object object, RawItemRequest* raw) { return ReadItemRequest(object, op, raw); },
+      check);
 }
 
 }  // namespace

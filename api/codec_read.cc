@@ -306,19 +306,15 @@ Result<ScanRequest> CheckScan(RawReadMany& r) {
 }  // namespace
 
 Result<QueryRequest> DecodeQuery(std::string_view body) {
-  return WithBodyObject<QueryRequest>(body, [](dom::object object) -> Result<QueryRequest> {
-    RawReadMany raw;
-    DDBX_CODEC_RETURN_IF_ERROR(ReadReadMany(object, true, &raw));
-    return CheckQuery(raw);
-  });
+  return DecodeBody<QueryRequest, RawReadMany>(
+      body, [](dom::object object, RawReadMany* raw) { return ReadReadMany(object, true, raw); },
+      CheckQuery);
 }
 
 Result<ScanRequest> DecodeScan(std::string_view body) {
-  return WithBodyObject<ScanRequest>(body, [](dom::object object) -> Result<ScanRequest> {
-    RawReadMany raw;
-    DDBX_CODEC_RETURN_IF_ERROR(ReadReadMany(object, false, &raw));
-    return CheckScan(raw);
-  });
+  return DecodeBody<ScanRequest, RawReadMany>(
+      body, [](dom::object object, RawReadMany* raw) { return ReadReadMany(object, false, raw); },
+      CheckScan);
 }
 
 }  // namespace ddbx::api

@@ -5,26 +5,10 @@
 
 #include "api/codec.h"
 #include "api/expression.h"
+#include "tests/unit/api/codec_test_util.h"
 
 namespace ddbx::api {
 namespace {
-
-template <class T>
-void CheckValidation(const Result<T>& r, std::string_view message) {
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message == message);
-  CHECK(r.error().code == ErrorCode::kValidation);
-}
-
-template <class T>
-void CheckSerialization(const Result<T>& r, std::string_view message) {
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message == message);
-  CHECK(r.error().code == ErrorCode::kSerialization);
-}
-
-constexpr std::string_view kComparisonOperators =
-    "[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]";
 
 std::string Put(std::string_view members) {
   return std::string(R"({"TableName":"abc","Item":{"id":{"S":"x"}},)") + std::string(members) + "}";

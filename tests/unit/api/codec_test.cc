@@ -6,6 +6,7 @@
 
 #include "api/base64.h"
 #include "api/validation.h"
+#include "tests/unit/api/codec_test_util.h"
 
 namespace ddbx::api {
 namespace {
@@ -19,23 +20,6 @@ Number Num(std::string_view text) {
 }
 
 AttributeValue N(std::string_view text) { return AttributeValue::N(Num(text)); }
-
-template <class T>
-void CheckError(const Result<T>& r, ErrorCode code, std::string_view message) {
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message == message);
-  CHECK(r.error().code == code);
-}
-
-template <class T>
-void CheckSerialization(const Result<T>& r, std::string_view message) {
-  CheckError(r, ErrorCode::kSerialization, message);
-}
-
-template <class T>
-void CheckValidation(const Result<T>& r, std::string_view message) {
-  CheckError(r, ErrorCode::kValidation, message);
-}
 
 // A PutItem body for table "abc" whose item is {"a": <value>}.
 std::string PutWithValue(std::string_view value_json) {

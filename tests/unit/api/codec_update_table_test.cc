@@ -4,23 +4,10 @@
 #include <string>
 
 #include "api/codec.h"
+#include "tests/unit/api/codec_test_util.h"
 
 namespace ddbx::api {
 namespace {
-
-template <class T>
-void CheckValidation(const Result<T>& r, std::string_view message) {
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message == message);
-  CHECK(r.error().code == ErrorCode::kValidation);
-}
-
-template <class T>
-void CheckSerialization(const Result<T>& r, std::string_view message) {
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message == message);
-  CHECK(r.error().code == ErrorCode::kSerialization);
-}
 
 constexpr std::string_view kAtLeastOne =
     "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
