@@ -8,7 +8,7 @@
 #   BUILD=build-bench DURATION=30s CONNECTIONS=64 bench/getitem.sh
 #
 # Builds nothing. Needs $BUILD/app/ddbx, $BUILD/bench/floor_server, wrk, curl and python3 (to find
-# free ports). Steps:
+# free ports); its shell helpers live in bench/lib.sh, shared with bench/dataplane.sh. Steps:
 #   1. start `ddbx serve --in-memory --threads 1` on a free 127.0.0.1 port, wait for GET / = 200;
 #   2. create table `bench` (pk S hash, PAY_PER_REQUEST), wait for ACTIVE, put one item of
 #      ITEM_BYTES bytes of JSON (pk "item-1" and a `payload` S attribute padding it out);
@@ -28,6 +28,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+BENCH_NAME=getitem.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+
 BUILD=${BUILD:-./build}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -35,97 +39,16 @@ WRK_THREADS=${WRK_THREADS:-1}
 WARMUP=${WARMUP:-2s}
 ROUNDS=${ROUNDS:-1}
 ITEM_BYTES=${ITEM_BYTES:-200}
-SERVER_CPU=${SERVER_CPU:-0}
-WRK_CPU=${WRK_CPU:-1}
-PIN=${PIN:-auto}
 DDBX_ARGS=${DDBX_ARGS:-}
-
-die() {
-  echo "getitem.sh: $*" >&2
-  exit 1
-}
 
 ddbx_bin=$BUILD/app/ddbx
 floor_bin=$BUILD/bench/floor_server
 lua=$here/getitem.lua
 [ -x "$ddbx_bin" ] || die "$ddbx_bin not found: build ddbx first (scripts/setup.sh release)"
 [ -x "$floor_bin" ] || die "$floor_bin not found: build it first (ninja -C $BUILD floor_server)"
-for tool in wrk curl python3; do
-  command -v "$tool" > /dev/null || die "$tool is not installed (scripts/setup.sh installs it)"
-done
-
-# CPU pinning: only with at least two CPUs, so the load generator does not steal the server's.
-server_pin=()
-wrk_pin=()
-if [ "$PIN" != 0 ] && command -v taskset > /dev/null && [ "$(nproc)" -ge 2 ]; then
-  server_pin=(taskset -c "$SERVER_CPU")
-  wrk_pin=(taskset -c "$WRK_CPU")
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ddbx-bench.XXXXXX")
-ddbx_pid=
-floor_pid=
-wrk_pid=
-# shellcheck disable=SC2317  # runs from the EXIT trap
-cleanup() {
-  local pid
-  for pid in $wrk_pid $ddbx_pid $floor_pid; do
-    kill -TERM "$pid" 2> /dev/null || true
-  done
-  for pid in $wrk_pid $ddbx_pid $floor_pid; do
-    wait "$pid" 2> /dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# wait_ready NAME PID PORT LOG: waits up to 10 s for GET / to answer 200.
-wait_ready() {
-  local name=$1 pid=$2 port=$3 log=$4 i code
-  for i in $(seq 1 100); do
-    if ! kill -0 "$pid" 2> /dev/null; then
-      echo "getitem.sh: $name exited during startup; its output:" >&2
-      cat "$log" >&2
-      exit 1
-    fi
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/" || true)
-    [ "$code" = 200 ] && return 0
-    sleep 0.1
-  done
-  echo "getitem.sh: $name did not answer GET / with 200 within 10 s; its output:" >&2
-  cat "$log" >&2
-  exit 1
-}
-
-# api OPERATION BODY: one DynamoDB call to ddbx, sent like getitem.lua sends GetItem. The body of
-# the answer goes to $tmp/answer.json; its HTTP status is printed.
-authorization="AWS4-HMAC-SHA256 \
-Credential=AKIDEXAMPLE/20240101/us-east-1/dynamodb/aws4_request, \
-SignedHeaders=host;x-amz-date, \
-Signature=$(printf '0123456789abcdef%.0s' 1 2 3 4)"
-api() {
-  curl -s -o "$tmp/answer.json" -w '%{http_code}' --max-time 10 \
-    -X POST "http://127.0.0.1:$ddbx_port/" \
-    -H 'Content-Type: application/x-amz-json-1.0' \
-    -H "X-Amz-Target: DynamoDB_20120810.$1" \
-    -H 'X-Amz-Date: 20240101T000000Z' \
-    -H "Authorization: $authorization" \
-    --data-binary "$2"
-}
-
-# call OPERATION BODY: api, failing the run unless the answer is 200.
-call() {
-  local status
-  status=$(api "$1" "$2") || die "$1: curl failed"
-  [ "$status" = 200 ] || die "$1 answered $status: $(cat "$tmp/answer.json")"
-}
+need_tools wrk curl python3
+setup_pinning
+start_tmp
 
 # --- 1. ddbx -------------------------------------------------------------------------------------
 ddbx_port=$(free_port)
@@ -133,19 +56,15 @@ ddbx_port=$(free_port)
 "${server_pin[@]}" "$ddbx_bin" serve --in-memory --threads 1 --listen "127.0.0.1:$ddbx_port" \
   $DDBX_ARGS > "$tmp/ddbx.log" 2>&1 &
 ddbx_pid=$!
+track_pid "$ddbx_pid"
 wait_ready ddbx "$ddbx_pid" "$ddbx_port" "$tmp/ddbx.log"
 
 # --- 2. the table and the item -------------------------------------------------------------------
-call CreateTable '{"TableName":"bench",
+call "$ddbx_port" CreateTable '{"TableName":"bench",
   "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
   "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
   "BillingMode":"PAY_PER_REQUEST"}'
-for i in $(seq 1 100); do
-  call DescribeTable '{"TableName":"bench"}'
-  grep -q '"TableStatus":"ACTIVE"' "$tmp/answer.json" && break
-  [ "$i" = 100 ] && die "table bench is not ACTIVE after 10 s: $(cat "$tmp/answer.json")"
-  sleep 0.1
-done
+wait_active "$ddbx_port" bench
 
 item_head='{"pk":{"S":"item-1"},"payload":{"S":"'
 item_tail='"}}'
@@ -153,10 +72,10 @@ pad=$((ITEM_BYTES - ${#item_head} - ${#item_tail}))
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 [ "$pad" -ge 1 ] || die "ITEM_BYTES must be at least $((${#item_head} + ${#item_tail} + 1))"
 item=$item_head$(head -c "$pad" /dev/zero | tr '\0' 'x')$item_tail
-call PutItem "{\"TableName\":\"bench\",\"Item\":$item}"
+call "$ddbx_port" PutItem "{\"TableName\":\"bench\",\"Item\":$item}"
 
 # --- 3. the real answer, and the floor serving it ------------------------------------------------
-call GetItem '{"TableName":"bench","Key":{"pk":{"S":"item-1"}}}'
+call "$ddbx_port" GetItem '{"TableName":"bench","Key":{"pk":{"S":"item-1"}}}'
 cp "$tmp/answer.json" "$tmp/getitem-body.json"
 grep -q '"payload"' "$tmp/getitem-body.json" \
   || die "GetItem did not return the item: $(cat "$tmp/getitem-body.json")"
@@ -165,21 +84,10 @@ body_bytes=$(wc -c < "$tmp/getitem-body.json")
 floor_port=$(free_port)
 "${server_pin[@]}" "$floor_bin" "$floor_port" "$tmp/getitem-body.json" > "$tmp/floor.log" 2>&1 &
 floor_pid=$!
+track_pid "$floor_pid"
 wait_ready floor_server "$floor_pid" "$floor_port" "$tmp/floor.log"
 
 # --- 4. the load ---------------------------------------------------------------------------------
-# run_wrk OUT ARGS...: wrk in the background, waited for, so that a signal to this script runs
-# the cleanup trap at once instead of after the run.
-run_wrk() {
-  local out=$1 rc=0
-  shift
-  "${wrk_pin[@]}" wrk "$@" > "$out" 2>&1 &
-  wrk_pid=$!
-  wait "$wrk_pid" || rc=$?
-  wrk_pid=
-  return $rc
-}
-
 # measure NAME PORT ROUND: one measured run (after a warm-up in round 1); appends its
 # WRK_RESULT line to $tmp/NAME.results.
 measure() {
@@ -198,18 +106,6 @@ measure() {
   grep -v '^WRK_RESULT' "$out"
   grep '^WRK_RESULT' "$out" >> "$tmp/$name.results" \
     || die "no WRK_RESULT line from wrk against $name"
-}
-
-# summarize NAME FIELD median|sum: over NAME's rounds, the median (the mean of the middle two for an
-# even count) or the sum of one WRK_RESULT field.
-summarize() {
-  sed -E "s/.* $2=([0-9.]+).*/\1/" "$tmp/$1.results" | sort -g | awk -v how="$3" '
-    { v[NR] = $1; total += $1 }
-    END {
-      if (how == "sum") { printf "%d", total; exit }
-      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-      if (int(m) == m) printf "%d", m; else printf "%.1f", m
-    }'
 }
 
 echo "ddbx GetItem answer: $body_bytes bytes (item JSON $ITEM_BYTES bytes)"
