@@ -267,21 +267,43 @@ api::Status Engine::LoadCatalog() {
 
 // ---- Scheduling ----
 
+namespace {
+
+// Runs `work`, turning anything thrown below (std::bad_alloc, a library) into an
+// InternalServerError like any other storage failure: the edge of the engine.
+template <class T, class Work>
+api::Result<T> RunGuarded(Work& work) {
+  try {
+    return work();
+  } catch (const std::exception& e) {
+    return api::Error::Internal(std::string("Internal server error: ") + e.what());
+  }
+}
+
+}  // namespace
+
 template <class T, class Work>
 void Engine::Schedule(api::Executor* executor, Callback<T> done, Work work) {
   pool_->Submit([executor, done = std::move(done), work = std::move(work)]() mutable {
-    // The edge of the engine: nothing thrown below (std::bad_alloc, a library) escapes a pool
-    // thread; it becomes an InternalServerError like any other storage failure.
-    std::optional<api::Result<T>> result;
-    try {
-      result.emplace(work());
-    } catch (const std::exception& e) {
-      result.emplace(api::Error::Internal(std::string("Internal server error: ") + e.what()));
-    }
-    executor->Post([done = std::move(done), result = std::move(*result)]() mutable {
+    api::Result<T> result = RunGuarded<T>(work);
+    executor->Post([done = std::move(done), result = std::move(result)]() mutable {
       done(std::move(result));
     });
   });
+}
+
+template <class T, class Work>
+void Engine::ScheduleItemOperation(api::Executor* executor, Callback<T> done, Work work) {
+  if (!options_.in_memory) {
+    Schedule(executor, std::move(done), std::move(work));
+    return;
+  }
+  // In memory there is no disk to wait for: a single-item operation is a few microseconds of
+  // memtable work under a short per-key lock, cheaper than the two thread hops to the pool and
+  // back. It runs on the calling thread; `done` still runs later, through the executor.
+  api::Result<T> result = RunGuarded<T>(work);
+  executor->Post(
+      [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
 }
 
 void Engine::CreateTable(api::CreateTableRequest request, api::Executor* executor,
@@ -316,26 +338,26 @@ void Engine::UpdateTable(api::UpdateTableRequest request, api::Executor* executo
 
 void Engine::PutItem(api::PutItemRequest request, api::Executor* executor,
                      Callback<api::PutItemResponse> done) {
-  Schedule(executor, std::move(done),
-           [this, request = std::move(request)] { return DoPutItem(request); });
+  ScheduleItemOperation(executor, std::move(done),
+                        [this, request = std::move(request)] { return DoPutItem(request); });
 }
 
 void Engine::GetItem(api::GetItemRequest request, api::Executor* executor,
                      Callback<api::GetItemResponse> done) {
-  Schedule(executor, std::move(done),
-           [this, request = std::move(request)] { return DoGetItem(request); });
+  ScheduleItemOperation(executor, std::move(done),
+                        [this, request = std::move(request)] { return DoGetItem(request); });
 }
 
 void Engine::DeleteItem(api::DeleteItemRequest request, api::Executor* executor,
                         Callback<api::DeleteItemResponse> done) {
-  Schedule(executor, std::move(done),
-           [this, request = std::move(request)] { return DoDeleteItem(request); });
+  ScheduleItemOperation(executor, std::move(done),
+                        [this, request = std::move(request)] { return DoDeleteItem(request); });
 }
 
 void Engine::UpdateItem(api::UpdateItemRequest request, api::Executor* executor,
                         Callback<api::UpdateItemResponse> done) {
-  Schedule(executor, std::move(done),
-           [this, request = std::move(request)] { return DoUpdateItem(request); });
+  ScheduleItemOperation(executor, std::move(done),
+                        [this, request = std::move(request)] { return DoUpdateItem(request); });
 }
 
 void Engine::Query(api::QueryRequest request, api::Executor* executor,

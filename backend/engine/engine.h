@@ -4,11 +4,14 @@
 // under order-preserving keys prefixed by their table's numeric id (key_codec.h); the on-disk
 // format is described in docs/storage-format.md.
 //
-// Threads: every Backend method only queues a task on the engine's own TaskPool and returns.
-// A pool thread does the RocksDB work and hands the result to the caller's executor, so `done`
-// runs on the caller's loop. Backend methods may be called from any thread at any time until
-// the destructor starts. The destructor runs every task already queued (their completions are
-// still posted, so the callers' executors must outlive it), joins the pool and closes RocksDB.
+// Threads: every Backend method queues a task on the engine's own TaskPool and returns; a pool
+// thread does the RocksDB work and hands the result to the caller's executor, so `done` runs on
+// the caller's loop. One exception: in in-memory mode there is no disk I/O to keep off the
+// caller's loop, so GetItem, PutItem, UpdateItem and DeleteItem do their (microsecond) work on
+// the calling thread and only post the completion. Either way `done` never runs inside the call.
+// Backend methods may be called from any thread at any time until the destructor starts. The
+// destructor runs every task already queued (their completions are still posted, so the
+// callers' executors must outlive it), joins the pool and closes RocksDB.
 //
 // Durability: a write is acknowledged only after its WriteBatch is in the WAL and the WAL is
 // fsynced (WriteOptions::sync). RocksDB commits concurrent synced writers as one group with one
@@ -155,6 +158,10 @@ class Engine final : public Backend {
   // Runs `work` on the pool and posts its result to `executor`, where `done` receives it.
   template <class T, class Work>
   void Schedule(api::Executor* executor, Callback<T> done, Work work);
+  // GetItem, PutItem, UpdateItem, DeleteItem: on disk, as Schedule(); in memory, `work` runs on
+  // the calling thread (no I/O to keep off it) and only the completion goes through `executor`.
+  template <class T, class Work>
+  void ScheduleItemOperation(api::Executor* executor, Callback<T> done, Work work);
 
   api::Status LoadCatalog();
 
