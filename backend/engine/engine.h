@@ -197,6 +197,17 @@ class Engine final : public Backend {
   // The item stored under `key` now, or nullopt. Storage failures and corrupt values:
   // InternalServerError.
   api::Result<std::optional<StoredItem>> ReadItem(const std::string& key) const;
+  // The item under `key` as a conditional write sees it (REQUIRES: the key's lock is held):
+  // `stored` as kept, and `old_item` decoded when `decode` is set or `condition` needs it.
+  // ConditionalCheckFailedException (with the old item when `on_failure` is ALL_OLD) when
+  // `condition` does not hold; storage failures as ReadItem.
+  struct CurrentItem {
+    std::optional<StoredItem> stored;
+    std::optional<api::Item> old_item;
+  };
+  api::Result<CurrentItem> ReadForWrite(const std::string& key, const api::ConditionPtr& condition,
+                                        bool decode,
+                                        api::ReturnValuesOnConditionCheckFailure on_failure) const;
 
   // One change to one item key, ready to commit: a put of `value` or a delete, and the
   // change to its table's counters.

@@ -84,6 +84,25 @@ api::Result<std::optional<Engine::StoredItem>> Engine::ReadItem(const std::strin
   return std::optional<StoredItem>(StoredItem{view.item_size, std::string(view.json)});
 }
 
+api::Result<Engine::CurrentItem> Engine::ReadForWrite(
+    const std::string& key, const api::ConditionPtr& condition, bool decode,
+    api::ReturnValuesOnConditionCheckFailure on_failure) const {
+  api::Result<std::optional<StoredItem>> read = ReadItem(key);
+  if (!read.ok()) return read.take_error();
+  CurrentItem current;
+  current.stored = std::move(read).value();
+  if (current.stored && (decode || condition)) {
+    api::Result<api::Item> decoded = DecodeStoredJson(current.stored->json);
+    if (!decoded.ok()) return decoded.take_error();
+    current.old_item = std::move(decoded).value();
+  }
+  if (condition &&
+      !api::expr::EvaluateCondition(*condition, current.old_item ? &*current.old_item : nullptr)) {
+    return ConditionFailed(current.stored ? &current.stored->json : nullptr, on_failure);
+  }
+  return current;
+}
+
 api::Status Engine::Commit(const std::vector<ItemWrite>& writes) {
   rocksdb::WriteBatch batch;
   std::map<uint32_t, TableCounters> deltas;
@@ -125,20 +144,12 @@ api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& r
   if (table.deleted()) return DataPlaneTableNotFound();
   std::lock_guard key_lock(KeyLock(write.key));
 
-  api::Result<std::optional<StoredItem>> current = ReadItem(write.key);
+  api::Result<CurrentItem> current = ReadForWrite(
+      write.key, request.condition, request.return_values == api::ReturnValues::kAllOld,
+      request.return_values_on_condition_check_failure);
   if (!current.ok()) return current.take_error();
-  const std::optional<StoredItem>& stored = current.value();
-  std::optional<api::Item> old_item;
-  if (stored && (request.condition || request.return_values == api::ReturnValues::kAllOld)) {
-    api::Result<api::Item> decoded = DecodeStoredJson(stored->json);
-    if (!decoded.ok()) return decoded.take_error();
-    old_item = std::move(decoded).value();
-  }
-  if (request.condition &&
-      !api::expr::EvaluateCondition(*request.condition, old_item ? &*old_item : nullptr)) {
-    return ConditionFailed(stored ? &stored->json : nullptr,
-                           request.return_values_on_condition_check_failure);
-  }
+  const std::optional<StoredItem>& stored = current.value().stored;
+  std::optional<api::Item>& old_item = current.value().old_item;
 
   const uint64_t old_size = stored ? stored->size : 0;
   write.delta.item_count = stored ? 0 : 1;
@@ -169,20 +180,12 @@ api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemR
   if (table.deleted()) return DataPlaneTableNotFound();
   std::lock_guard key_lock(KeyLock(key));
 
-  api::Result<std::optional<StoredItem>> current = ReadItem(key);
+  api::Result<CurrentItem> current =
+      ReadForWrite(key, request.condition, request.return_values == api::ReturnValues::kAllOld,
+                   request.return_values_on_condition_check_failure);
   if (!current.ok()) return current.take_error();
-  const std::optional<StoredItem>& stored = current.value();
-  std::optional<api::Item> old_item;
-  if (stored && (request.condition || request.return_values == api::ReturnValues::kAllOld)) {
-    api::Result<api::Item> decoded = DecodeStoredJson(stored->json);
-    if (!decoded.ok()) return decoded.take_error();
-    old_item = std::move(decoded).value();
-  }
-  if (request.condition &&
-      !api::expr::EvaluateCondition(*request.condition, old_item ? &*old_item : nullptr)) {
-    return ConditionFailed(stored ? &stored->json : nullptr,
-                           request.return_values_on_condition_check_failure);
-  }
+  const std::optional<StoredItem>& stored = current.value().stored;
+  std::optional<api::Item>& old_item = current.value().old_item;
 
   api::DeleteItemResponse response;
   const uint64_t old_size = stored ? stored->size : 0;
@@ -226,20 +229,12 @@ api::Result<api::UpdateItemResponse> Engine::DoUpdateItem(const api::UpdateItemR
   if (table.deleted()) return DataPlaneTableNotFound();
   std::lock_guard key_lock(KeyLock(write.key));
 
-  api::Result<std::optional<StoredItem>> current = ReadItem(write.key);
+  api::Result<CurrentItem> current = ReadForWrite(write.key, request.condition, /*decode=*/true,
+                                                  request.return_values_on_condition_check_failure);
   if (!current.ok()) return current.take_error();
-  const std::optional<StoredItem>& stored = current.value();
-  std::optional<api::Item> old_item;
-  if (stored) {
-    api::Result<api::Item> decoded = DecodeStoredJson(stored->json);
-    if (!decoded.ok()) return decoded.take_error();
-    old_item = std::move(decoded).value();
-  }
+  const std::optional<StoredItem>& stored = current.value().stored;
+  std::optional<api::Item>& old_item = current.value().old_item;
   const api::Item* old_ptr = old_item ? &*old_item : nullptr;
-  if (request.condition && !api::expr::EvaluateCondition(*request.condition, old_ptr)) {
-    return ConditionFailed(stored ? &stored->json : nullptr,
-                           request.return_values_on_condition_check_failure);
-  }
 
   api::Item new_item;
   if (request.update) {
