@@ -87,7 +87,7 @@ std::string EncodeWriteResponse(const std::optional<Item>& attributes,
 
 std::string EncodeReadManyResponse(const ReadManyResponse& r) {
   std::string out;
-  out.reserve(64 + r.items.size() * 128);
+  out.reserve(160 + r.items_json.size());
   JsonWriter w(&out);
   w.BeginObject();
   WriteOptionalConsumedCapacity(&w, r.consumed_capacity);
@@ -95,7 +95,10 @@ std::string EncodeReadManyResponse(const ReadManyResponse& r) {
   w.Int(r.count);
   if (!r.count_only) {
     w.Key("Items");
-    WriteItemList(&w, r.items);
+    std::string* items = w.BeginRawValue();
+    items->push_back('[');
+    items->append(r.items_json);
+    items->push_back(']');
   }
   if (r.last_evaluated_key.has_value()) {
     w.Key("LastEvaluatedKey");

@@ -243,7 +243,11 @@ using QueryRequest = ReadManyRequest;
 using ScanRequest = ReadManyRequest;
 
 struct ReadManyResponse {
-  std::vector<Item> items;  // empty with Select COUNT
+  // The page's items as the elements of the response's "Items" array: each item's DynamoDB
+  // JSON, joined by commas ("" when there are none, and with Select COUNT). Items travel encoded
+  // because they usually leave the store exactly as stored: copying their bytes costs far less
+  // than decoding them into attribute values and encoding them again.
+  std::string items_json;
   bool count_only = false;  // Select COUNT: the response has no Items member
   int64_t count = 0;
   int64_t scanned_count = 0;

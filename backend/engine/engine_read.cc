@@ -14,7 +14,9 @@
 //     the last item read, whether or not it passed the filter, and whether or not more items
 //     follow (DynamoDB also answers a LastEvaluatedKey when a page ends exactly at the end);
 //   - FilterExpression decides which items read are returned (Count); the projection shapes
-//     them; Select COUNT returns none.
+//     them; Select COUNT returns none;
+//   - without a filter or a projection an item is returned exactly as stored: its stored JSON
+//     (the canonical encoding of api/codec.h) is copied into the page unparsed.
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 
@@ -43,6 +45,12 @@ api::Result<api::Item> DecodeStoredJson(std::string_view json) {
   api::Result<api::Item> item = api::DecodeItemJson(json);
   if (!item.ok()) return CorruptItem();
   return item;
+}
+
+// Appends one item's JSON as the next element of a page's comma-joined item list.
+void AppendItemElement(std::string_view item_json, std::string* items_json) {
+  if (!items_json->empty()) items_json->push_back(',');
+  items_json->append(item_json);
 }
 
 api::Error NoSuchIndex(const std::string& index_name) {
@@ -334,19 +342,23 @@ api::Result<api::ReadManyResponse> Engine::ReadPage(const ReadPlan& plan,
       bytes_read += value.item_size;
       last_key.assign(key);
 
-      if (request.filter || !count_only) {
+      if (!request.filter && (count_only || !request.projection)) {
+        // The common case: the item leaves as stored, its JSON copied without a parse.
+        ++response.count;
+        if (!count_only) AppendItemElement(value.json, &response.items_json);
+      } else {
         api::Result<api::Item> item = DecodeStoredJson(value.json);
         if (!item.ok()) return item.take_error();
         if (!request.filter || api::expr::EvaluateCondition(*request.filter, &item.value())) {
           ++response.count;
           if (!count_only) {
-            response.items.push_back(request.projection
-                                         ? api::expr::Project(*request.projection, item.value())
-                                         : std::move(item).value());
+            AppendItemElement(api::EncodeItemJson(request.projection
+                                                      ? api::expr::Project(*request.projection,
+                                                                           item.value())
+                                                      : item.value()),
+                              &response.items_json);
           }
         }
-      } else {
-        ++response.count;
       }
 
       if (response.scanned_count >= limit || bytes_read >= kPageLimitBytes) {

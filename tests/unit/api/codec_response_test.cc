@@ -83,7 +83,7 @@ TEST_CASE("Write responses: Attributes, ConsumedCapacity, ItemCollectionMetrics"
 TEST_CASE("Query and Scan responses", "[codec][responses]") {
   ReadManyResponse r;
   CHECK(EncodeQueryResponse(r) == R"({"Count":0,"Items":[],"ScannedCount":0})");
-  r.items = {OneItem("a"), OneItem("b")};
+  r.items_json = EncodeItemJson(OneItem("a")) + "," + EncodeItemJson(OneItem("b"));
   r.count = 2;
   r.scanned_count = 5;
   r.last_evaluated_key = OneItem("b");

@@ -28,6 +28,7 @@ using api::Item;
 using api::Key;
 using testing::CheckError;
 using testing::Harness;
+using testing::ItemsOf;
 using testing::MemoryOptions;
 using testing::N;
 using testing::S;
@@ -120,7 +121,7 @@ int64_t ScanSize(Harness& h, const std::string& table) {
   for (;;) {
     auto page = h.Run(&Engine::Scan, scan);
     REQUIRE(page.ok());
-    for (const Item& item : page.value().items) size += api::ItemSizeBytes(item);
+    for (const Item& item : ItemsOf(page.value())) size += api::ItemSizeBytes(item);
     if (!page.value().last_evaluated_key) return size;
     scan.exclusive_start_key = page.value().last_evaluated_key;
   }
@@ -160,8 +161,9 @@ std::vector<Item> AllPages(Harness& h, Method method, api::ReadManyRequest reque
     ++count;
     REQUIRE(count < 10000);
     if (scanned) *scanned += page.value().scanned_count;
-    CHECK(page.value().count == static_cast<int64_t>(page.value().items.size()));
-    items.insert(items.end(), page.value().items.begin(), page.value().items.end());
+    const std::vector<Item> page_items = ItemsOf(page.value());
+    CHECK(page.value().count == static_cast<int64_t>(page_items.size()));
+    items.insert(items.end(), page_items.begin(), page_items.end());
     if (!page.value().last_evaluated_key) break;
     request.exclusive_start_key = page.value().last_evaluated_key;
   }
@@ -543,7 +545,7 @@ TEST_CASE("Query reads one partition in sort-key order, either direction", "[eng
   FillQueryTable(h);
   auto result = h.Run(&Engine::Query, QueryRequest("Q", "a"));
   REQUIRE(result.ok());
-  CHECK(SortKeys(result.value().items) == Range(0, 29));
+  CHECK(SortKeys(ItemsOf(result.value())) == Range(0, 29));
   CHECK(result.value().count == 30);
   CHECK(result.value().scanned_count == 30);
   CHECK_FALSE(result.value().last_evaluated_key);
@@ -553,14 +555,14 @@ TEST_CASE("Query reads one partition in sort-key order, either direction", "[eng
   reverse.scan_index_forward = false;
   result = h.Run(&Engine::Query, reverse);
   REQUIRE(result.ok());
-  CHECK(SortKeys(result.value().items) == Range(29, 0, -1));
+  CHECK(SortKeys(ItemsOf(result.value())) == Range(29, 0, -1));
 
   result = h.Run(&Engine::Query, QueryRequest("Q", "b"));
   REQUIRE(result.ok());
-  CHECK(SortKeys(result.value().items) == Range(0, 4));
+  CHECK(SortKeys(ItemsOf(result.value())) == Range(0, 4));
   result = h.Run(&Engine::Query, QueryRequest("Q", "nobody"));
   REQUIRE(result.ok());
-  CHECK(result.value().items.empty());
+  CHECK(ItemsOf(result.value()).empty());
   CHECK(result.value().count == 0);
   CHECK_FALSE(result.value().last_evaluated_key);
 }
@@ -576,7 +578,7 @@ TEST_CASE("Query sort-key conditions", "[engine][query]") {
     request.scan_index_forward = forward;
     auto result = h.Run(&Engine::Query, request);
     REQUIRE(result.ok());
-    return SortKeys(result.value().items);
+    return SortKeys(ItemsOf(result.value()));
   };
   CHECK(run("pk = :pk AND sk = :v", {{":v", N(7)}}) == Range(7, 7));
   CHECK(run("pk = :pk AND sk = :v", {{":v", N(77)}}).empty());
@@ -614,7 +616,7 @@ TEST_CASE("Query begins_with on string and binary sort keys", "[engine][query]")
     auto result = h.Run(&Engine::Query, request);
     REQUIRE(result.ok());
     std::vector<std::string> out;
-    for (const Item& item : result.value().items) out.push_back(item.at("path").s());
+    for (const Item& item : ItemsOf(result.value())) out.push_back(item.at("path").s());
     return out;
   };
   CHECK(paths("a/", true) ==
@@ -638,9 +640,9 @@ TEST_CASE("Query begins_with on string and binary sort keys", "[engine][query]")
       {{":d", S("d")}, {":prefix", AttributeValue::B(std::string("\x00", 1))}}, {{"#p", "path"}});
   auto result = h.Run(&Engine::Query, blobs);
   REQUIRE(result.ok());
-  REQUIRE(result.value().items.size() == 2);
-  CHECK(result.value().items[0].at("path").b() == std::string("\x00\x01", 2));
-  CHECK(result.value().items[1].at("path").b() == std::string("\x00\xff", 2));
+  REQUIRE(ItemsOf(result.value()).size() == 2);
+  CHECK(ItemsOf(result.value())[0].at("path").b() == std::string("\x00\x01", 2));
+  CHECK(ItemsOf(result.value())[1].at("path").b() == std::string("\x00\xff", 2));
 }
 
 TEST_CASE("Query pages with Limit, forwards and backwards", "[engine][query]") {
@@ -677,14 +679,14 @@ TEST_CASE("Query filters after reading; Limit and LastEvaluatedKey count items r
   request.filter = Filter("payload = :f", {{":f", S("fizz")}});
   auto all = h.Run(&Engine::Query, request);
   REQUIRE(all.ok());
-  CHECK(SortKeys(all.value().items) == Range(0, 27, 3));
+  CHECK(SortKeys(ItemsOf(all.value())) == Range(0, 27, 3));
   CHECK(all.value().count == 10);
   CHECK(all.value().scanned_count == 30);
 
   request.limit = 5;  // reads 0..4: passes 0 and 3
   auto page = h.Run(&Engine::Query, request);
   REQUIRE(page.ok());
-  CHECK(SortKeys(page.value().items) == std::vector<std::string>{"0", "3"});
+  CHECK(SortKeys(ItemsOf(page.value())) == std::vector<std::string>{"0", "3"});
   CHECK(page.value().count == 2);
   CHECK(page.value().scanned_count == 5);
   // The last item read (4) did not pass the filter; it is still where the next page starts.
@@ -700,7 +702,7 @@ TEST_CASE("Query filters after reading; Limit and LastEvaluatedKey count items r
   request.exclusive_start_key = RowKey("a", 0);  // reads 1, 2
   page = h.Run(&Engine::Query, request);
   REQUIRE(page.ok());
-  CHECK(page.value().items.empty());
+  CHECK(ItemsOf(page.value()).empty());
   CHECK(page.value().count == 0);
   CHECK(page.value().last_evaluated_key == RowKey("a", 2));
 
@@ -721,7 +723,7 @@ TEST_CASE("Query Select COUNT and projections", "[engine][query]") {
   auto counted = h.Run(&Engine::Query, request);
   REQUIRE(counted.ok());
   CHECK(counted.value().count_only);
-  CHECK(counted.value().items.empty());
+  CHECK(ItemsOf(counted.value()).empty());
   CHECK(counted.value().count == 10);
   CHECK(counted.value().scanned_count == 30);
 
@@ -737,12 +739,12 @@ TEST_CASE("Query Select COUNT and projections", "[engine][query]") {
   projected.projection = Projection("sk");
   auto result = h.Run(&Engine::Query, projected);
   REQUIRE(result.ok());
-  REQUIRE(result.value().items.size() == 5);
-  CHECK(result.value().items[2] == Item{{"sk", N(2)}});
+  REQUIRE(ItemsOf(result.value()).size() == 5);
+  CHECK(ItemsOf(result.value())[2] == Item{{"sk", N(2)}});
   projected.select.reset();  // a projection alone means SPECIFIC_ATTRIBUTES
   result = h.Run(&Engine::Query, projected);
   REQUIRE(result.ok());
-  CHECK(result.value().items[4] == Item{{"sk", N(4)}});
+  CHECK(ItemsOf(result.value())[4] == Item{{"sk", N(4)}});
 }
 
 TEST_CASE("Query pages at 1 MB of items read, before the filter", "[engine][query][size]") {
@@ -780,10 +782,10 @@ TEST_CASE("Query pages at 1 MB of items read, before the filter", "[engine][quer
   for (;;) {
     auto page = h.Run(&Engine::Query, request);
     REQUIRE(page.ok());
-    page_sizes.push_back(static_cast<int>(page.value().items.size()));
-    for (const std::string& sk : SortKeys(page.value().items)) all.push_back(sk);
+    page_sizes.push_back(static_cast<int>(ItemsOf(page.value()).size()));
+    for (const std::string& sk : SortKeys(ItemsOf(page.value()))) all.push_back(sk);
     if (!page.value().last_evaluated_key) break;
-    CHECK(page.value().last_evaluated_key->at("sk") == page.value().items.back().at("sk"));
+    CHECK(page.value().last_evaluated_key->at("sk") == ItemsOf(page.value()).back().at("sk"));
     request.exclusive_start_key = page.value().last_evaluated_key;
   }
   CHECK(page_sizes == expected_page_sizes);
@@ -794,7 +796,7 @@ TEST_CASE("Query pages at 1 MB of items read, before the filter", "[engine][quer
   filtered.filter = Filter("attribute_exists(nothing)");
   auto page = h.Run(&Engine::Query, filtered);
   REQUIRE(page.ok());
-  CHECK(page.value().items.empty());
+  CHECK(ItemsOf(page.value()).empty());
   CHECK(page.value().count == 0);
   CHECK(page.value().scanned_count == expected_page_sizes[0]);
   CHECK(page.value().last_evaluated_key == RowKey("p", expected_page_sizes[0] - 1));
@@ -849,18 +851,18 @@ TEST_CASE("Query ExclusiveStartKey round trips and errors", "[engine][query][sta
     request.exclusive_start_key = RowKey("a", start);
     auto page = h.Run(&Engine::Query, request);
     REQUIRE(page.ok());
-    CHECK(SortKeys(page.value().items) == Range(start + 1, 29));
+    CHECK(SortKeys(ItemsOf(page.value())) == Range(start + 1, 29));
     request.scan_index_forward = false;
     page = h.Run(&Engine::Query, request);
     REQUIRE(page.ok());
-    CHECK(SortKeys(page.value().items) == Range(start - 1, 0, -1));
+    CHECK(SortKeys(ItemsOf(page.value())) == Range(start - 1, 0, -1));
   }
   // The start key need not be an existing item.
   auto between = QueryRequest("Q", "a");
   between.exclusive_start_key = Key{{"pk", S("a")}, {"sk", N("4.5")}};
   auto page = h.Run(&Engine::Query, between);
   REQUIRE(page.ok());
-  CHECK(SortKeys(page.value().items) == Range(5, 29));
+  CHECK(SortKeys(ItemsOf(page.value())) == Range(5, 29));
 
   auto with_start = [&](Key start, std::string condition = "pk = :pk",
                         AttributeMap values = {{":pk", S("a")}}) {
@@ -890,7 +892,7 @@ TEST_CASE("Query ExclusiveStartKey round trips and errors", "[engine][query][sta
              "The query can return at most one row and cannot be restarted");
   auto inside = with_start(RowKey("a", 9), "pk = :pk AND sk > :v", {{":pk", S("a")}, {":v", N(5)}});
   REQUIRE(inside.ok());
-  CHECK(SortKeys(inside.value().items) == Range(10, 29));
+  CHECK(SortKeys(ItemsOf(inside.value())) == Range(10, 29));
 }
 
 TEST_CASE("Query errors", "[engine][query]") {
@@ -953,11 +955,12 @@ TEST_CASE("Scan returns every item once, whole or paged", "[engine][scan]") {
   CHECK(all.value().count == 300);
   CHECK(all.value().scanned_count == 300);
   CHECK_FALSE(all.value().last_evaluated_key);
-  CHECK(Keys(all.value().items) == AllScanKeys());
+  const std::vector<Item> all_items = ItemsOf(all.value());
+  CHECK(Keys(all_items) == AllScanKeys());
   // Within a partition, sort-key order.
-  for (size_t i = 1; i < all.value().items.size(); ++i) {
-    const Item& a = all.value().items[i - 1];
-    const Item& b = all.value().items[i];
+  for (size_t i = 1; i < all_items.size(); ++i) {
+    const Item& a = all_items[i - 1];
+    const Item& b = all_items[i];
     if (a.at("pk") == b.at("pk")) CHECK(a.at("sk").n() < b.at("sk").n());
   }
 
@@ -977,7 +980,7 @@ TEST_CASE("Scan returns every item once, whole or paged", "[engine][scan]") {
   REQUIRE(counted.ok());
   CHECK(counted.value().count == 150);
   CHECK(counted.value().scanned_count == 300);
-  CHECK(counted.value().items.empty());
+  CHECK(ItemsOf(counted.value()).empty());
   CHECK(counted.value().count_only);
 }
 
@@ -1063,7 +1066,7 @@ TEST_CASE("Scan pages at 1 MB, and its capacity sums the items read", "[engine][
     REQUIRE(page.ok());
     ++pages;
     uint64_t bytes = 0;
-    for (const Item& item : page.value().items) {
+    for (const Item& item : ItemsOf(page.value())) {
       CHECK(seen.insert(item.at("pk").s()).second);
       bytes += api::ItemSizeBytes(item);
     }
@@ -1071,7 +1074,7 @@ TEST_CASE("Scan pages at 1 MB, and its capacity sums the items read", "[engine][
           api::ReadCapacityUnits(bytes, false));
     if (!page.value().last_evaluated_key) break;
     // 200 KB items: the 6th reaches 1 MB and ends the page.
-    CHECK(page.value().items.size() == 6);
+    CHECK(ItemsOf(page.value()).size() == 6);
     request.exclusive_start_key = page.value().last_evaluated_key;
   }
   CHECK(seen == expected);

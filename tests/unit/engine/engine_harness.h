@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "api/codec.h"
 #include "backend/engine/engine.h"
 
 namespace ddbx::backend::engine::testing {
@@ -201,6 +202,39 @@ void CheckError(const api::Result<T>& result, api::ErrorCode code, const std::st
   REQUIRE_FALSE(result.ok());
   CHECK(result.error().code == code);
   CHECK(result.error().message == message);
+}
+
+// The items of a Query or Scan page, decoded. `items_json` joins the items' JSON with commas;
+// the split happens at commas outside every string and at nesting depth zero.
+inline std::vector<api::Item> ItemsOf(const api::ReadManyResponse& page) {
+  std::vector<api::Item> items;
+  const std::string& json = page.items_json;
+  size_t start = 0;
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i <= json.size(); ++i) {
+    if (i < json.size()) {
+      const char c = json[i];
+      if (in_string) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          in_string = false;
+        }
+        continue;
+      }
+      if (c == '"') in_string = true;
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') --depth;
+      if (c != ',' || depth != 0) continue;
+    }
+    if (i == start) break;  // an empty list
+    api::Result<api::Item> item = api::DecodeItemJson(std::string_view(json).substr(start, i - start));
+    REQUIRE(item.ok());
+    items.push_back(std::move(item).value());
+    start = i + 1;
+  }
+  return items;
 }
 
 }  // namespace ddbx::backend::engine::testing
