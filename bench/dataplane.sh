@@ -129,7 +129,7 @@ for name in ddbx dynalite; do
     "a full Scan is $(field "$tmp/$name.load" scan_pages) page(s)"
 done
 echo "ddbx: pid $ddbx_pid, port $ddbx_port, serve --in-memory${DDBX_ARGS:+ $DDBX_ARGS}," \
-  "DDBX_THREADS=${DDBX_THREADS:-(unset: one worker per core, $(nproc))}"
+  "DDBX_THREADS=${DDBX_THREADS:-(unset: one worker per CPU it may run on)}"
 echo "dynalite: pid $dynalite_pid, port $dynalite_port, $(node --version)," \
   "$(node -p 'require(process.argv[1]).version' "$here/node_modules/dynalite/package.json" \
   2> /dev/null || echo '?')"

@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
 #include <unistd.h>
@@ -770,7 +771,14 @@ std::optional<ListenAddress> ParseListenAddress(std::string_view text) {
 }
 
 int DefaultThreads() {
-  const unsigned cores = std::thread::hardware_concurrency();
+  // The CPUs this process may run on (taskset, a container's cpuset), not all the machine has:
+  // more workers than CPUs would only take turns on them.
+  unsigned cores = std::thread::hardware_concurrency();
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+    cores = static_cast<unsigned>(CPU_COUNT(&allowed));
+  }
   return static_cast<int>(std::clamp<unsigned>(cores, 1, 1024));
 }
 

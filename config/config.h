@@ -73,7 +73,8 @@ struct AuthConfig {
   bool operator==(const AuthConfig&) const = default;
 };
 
-// The default for `threads`: std::thread::hardware_concurrency(), at least 1, at most 1024.
+// The default for `threads`: the number of CPUs this process may run on (its affinity mask, so
+// taskset and container cpusets count), at least 1, at most 1024.
 int DefaultThreads();
 
 struct Config {

@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -221,7 +222,7 @@ class Engine final : public Backend {
   // Commits every write in one synced WriteBatch, with one counter merge per table.
   // REQUIRES: the caller holds each written key's stripe and its table's lifecycle lock (shared)
   // and has checked that the tables are not deleted.
-  api::Status Commit(const std::vector<ItemWrite>& writes);
+  api::Status Commit(std::span<const ItemWrite> writes);
 
   // Which query or scan to run: the key range to walk and the rules of the page.
   struct ReadPlan {

@@ -38,6 +38,8 @@ inline rocksdb::WriteOptions DurableWrite(bool in_memory) {
   // Acknowledged writes are durable: the WAL is fsynced before Write() returns. Concurrent
   // synced writers share one fsync (RocksDB's write group), so the cost amortizes under load.
   write_options.sync = !in_memory;
+  // In memory nothing outlives the process, so a write-ahead log would only cost time.
+  write_options.disableWAL = in_memory;
   return write_options;
 }
 

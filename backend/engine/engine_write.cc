@@ -103,16 +103,20 @@ api::Result<Engine::CurrentItem> Engine::ReadForWrite(
   return current;
 }
 
-api::Status Engine::Commit(const std::vector<ItemWrite>& writes) {
+api::Status Engine::Commit(std::span<const ItemWrite> writes) {
   rocksdb::WriteBatch batch;
-  std::map<uint32_t, TableCounters> deltas;
+  // Counter deltas by table id, in first-written order (a write touches one table, a batch a
+  // few: a linear search beats a map here).
+  std::vector<std::pair<uint32_t, TableCounters>> deltas;
   for (const ItemWrite& write : writes) {
     rocksdb::Status status =
         write.erase ? batch.Delete(write.key) : batch.Put(write.key, write.value);
     if (!status.ok()) return StorageError(status);
-    TableCounters& delta = deltas[write.table_id];
-    delta.item_count += write.delta.item_count;
-    delta.size_bytes += write.delta.size_bytes;
+    auto it = std::find_if(deltas.begin(), deltas.end(),
+                           [&write](const auto& entry) { return entry.first == write.table_id; });
+    if (it == deltas.end()) it = deltas.insert(deltas.end(), {write.table_id, TableCounters{}});
+    it->second.item_count += write.delta.item_count;
+    it->second.size_bytes += write.delta.size_bytes;
   }
   for (const auto& [table_id, delta] : deltas) {
     if (delta.item_count == 0 && delta.size_bytes == 0) continue;
@@ -154,7 +158,7 @@ api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& r
   const uint64_t old_size = stored ? stored->size : 0;
   write.delta.item_count = stored ? 0 : 1;
   write.delta.size_bytes = static_cast<int64_t>(size) - static_cast<int64_t>(old_size);
-  api::Status committed = Commit({write});
+  api::Status committed = Commit({&write, 1});
   if (!committed.ok()) return committed.error();
 
   api::PutItemResponse response;
@@ -196,7 +200,7 @@ api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemR
     write.erase = true;
     write.delta.item_count = -1;
     write.delta.size_bytes = -static_cast<int64_t>(old_size);
-    api::Status committed = Commit({write});
+    api::Status committed = Commit({&write, 1});
     if (!committed.ok()) return committed.error();
   }
   if (request.return_values == api::ReturnValues::kAllOld)
@@ -252,7 +256,7 @@ api::Result<api::UpdateItemResponse> Engine::DoUpdateItem(const api::UpdateItemR
   write.value = EncodeItemValue(new_size, api::EncodeItemJson(new_item));
   write.delta.item_count = stored ? 0 : 1;
   write.delta.size_bytes = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
-  api::Status committed = Commit({write});
+  api::Status committed = Commit({&write, 1});
   if (!committed.ok()) return committed.error();
 
   api::UpdateItemResponse response;

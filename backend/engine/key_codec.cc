@@ -228,7 +228,9 @@ api::Result<DecodedItemKey> DecodeItemKey(std::string_view key, const KeyShape& 
 }
 
 std::string EncodeItemValue(uint64_t item_size, std::string_view item_json) {
-  std::string value(1, kItemValueFormat);
+  std::string value;
+  value.reserve(1 + 10 + item_json.size());  // format byte, varint, JSON
+  value.push_back(kItemValueFormat);
   AppendVarint64(item_size, &value);
   value.append(item_json);
   return value;
