@@ -124,6 +124,15 @@ Result<ScanRequest> DecodeScan(std::string_view body);
 // schema and are the backend's to find.
 Result<BatchGetItemRequest> DecodeBatchGetItem(std::string_view body);
 Result<BatchWriteItemRequest> DecodeBatchWriteItem(std::string_view body);
+// TransactWriteItems: 1 to 100 actions, each exactly one of ConditionCheck, Put, Delete, Update
+// (ConditionCheck needs a ConditionExpression, Update an UpdateExpression); ClientRequestToken
+// 1 to 36 characters; the items and values at most 4 MB together; expressions parsed as the
+// single-item operations parse them; the legacy parameters are not part of these shapes.
+// `fingerprint` is the request in a canonical form (members sorted, without ClientRequestToken
+// and ReturnConsumedCapacity). TransactGetItems: 1 to 100 Gets, each with an optional
+// ProjectionExpression.
+Result<TransactWriteItemsRequest> DecodeTransactWriteItems(std::string_view body);
+Result<TransactGetItemsRequest> DecodeTransactGetItems(std::string_view body);
 
 // ---- Responses ----
 
@@ -160,5 +169,14 @@ std::string EncodeBatchGetItemResponse(const BatchGetItemResponse& response);
 //   {"ConsumedCapacity":[..],"ItemCollectionMetrics":{"t":[..]},"UnprocessedItems":{"t":[..]}};
 //   UnprocessedItems always (maybe {}), the others when non-empty.
 std::string EncodeBatchWriteItemResponse(const BatchWriteItemResponse& response);
+//   {"ConsumedCapacity":[..]}: each table's CapacityUnits with WriteCapacityUnits (a repeat
+//   under a ClientRequestToken: ReadCapacityUnits), with ReturnConsumedCapacity; else {}.
+std::string EncodeTransactWriteItemsResponse(const TransactWriteItemsResponse& response);
+//   {"ConsumedCapacity":[..],"Responses":[{"Item":{..}}, {}, ..]}: one per Get, in order.
+std::string EncodeTransactGetItemsResponse(const TransactGetItemsResponse& response);
+// The elements of TransactionCanceledException's "CancellationReasons", joined by commas:
+//   {"Code":"None"}, {"Code":"ConditionalCheckFailed","Item":{..},"Message":"..."}, ...
+// (Error::cancellation_reasons_json).
+std::string EncodeCancellationReasons(const std::vector<CancellationReason>& reasons);
 
 }  // namespace ddbx::api

@@ -6,6 +6,9 @@
 //     ScannedCount
 //   BatchGetItem: ConsumedCapacity (a list), Responses, UnprocessedKeys (always, maybe {})
 //   BatchWriteItem: ConsumedCapacity (a list), ItemCollectionMetrics, UnprocessedItems (always)
+//   TransactWriteItems: ConsumedCapacity (a list); TransactGetItems: ConsumedCapacity (a list),
+//     Responses (always; {} for an item not found)
+//   CancellationReasons elements: Code, Item, Message (none for Code None)
 // UnprocessedKeys re-encode each table's projection as the client sent it (from the source the
 // parsed expression keeps), so a client can send them back unchanged.
 #include <string>
@@ -286,6 +289,55 @@ std::string EncodeBatchWriteItemResponse(const BatchWriteItemResponse& response)
   }
   w.EndObject();
   w.EndObject();
+  return out;
+}
+
+std::string EncodeTransactWriteItemsResponse(const TransactWriteItemsResponse& response) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  WriteConsumedCapacityList(&w, response.consumed_capacity);
+  w.EndObject();
+  return out;
+}
+
+std::string EncodeTransactGetItemsResponse(const TransactGetItemsResponse& response) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  WriteConsumedCapacityList(&w, response.consumed_capacity);
+  w.Key("Responses");
+  w.BeginArray();
+  for (const std::optional<Item>& item : response.responses) {
+    w.BeginObject();  // a missing item is {}
+    if (item.has_value()) {
+      w.Key("Item");
+      WriteItem(&w, *item);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return out;
+}
+
+std::string EncodeCancellationReasons(const std::vector<CancellationReason>& reasons) {
+  std::string out;
+  JsonWriter w(&out);
+  for (const CancellationReason& reason : reasons) {
+    w.BeginObject();
+    w.Key("Code");
+    w.String(reason.code);
+    if (reason.item.has_value()) {
+      w.Key("Item");
+      WriteItem(&w, *reason.item);
+    }
+    if (!reason.message.empty()) {
+      w.Key("Message");
+      w.String(reason.message);
+    }
+    w.EndObject();
+  }
   return out;
 }
 

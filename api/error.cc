@@ -57,6 +57,8 @@ ErrorWireFormat ErrorWire(ErrorCode code) {
       return {"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", 400};
     case ErrorCode::kTransactionConflict:
       return {"com.amazonaws.dynamodb.v20120810#TransactionConflictException", 400};
+    case ErrorCode::kTransactionInProgress:
+      return {"com.amazonaws.dynamodb.v20120810#TransactionInProgressException", 400};
     case ErrorCode::kIdempotentParameterMismatch:
       return {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400};
     case ErrorCode::kInternalServerError:
@@ -74,14 +76,23 @@ std::string ErrorBody(const Error& error) {
   w.Key("__type");
   w.String(wire.type);
   // ConditionalCheckFailedException with ReturnValuesOnConditionCheckFailure ALL_OLD carries
-  // the item as it was; members after __type are in alphabetical order ("Item" < "message").
+  // the item as it was, TransactionCanceledException its CancellationReasons; members after
+  // __type are in alphabetical order ("CancellationReasons" < "Item" < "message").
+  if (error.code == ErrorCode::kTransactionCanceled && !error.cancellation_reasons_json.empty()) {
+    w.Key("CancellationReasons");
+    std::string* out = w.BeginRawValue();
+    out->push_back('[');
+    out->append(error.cancellation_reasons_json);
+    out->push_back(']');
+  }
   if (error.code == ErrorCode::kConditionalCheckFailed && !error.item_json.empty()) {
     w.Key("Item");
     w.RawValue(error.item_json);
   }
   if (!error.message.empty()) {
-    const bool capitalized =
-        error.code == ErrorCode::kSerialization || error.code == ErrorCode::kAccessDenied;
+    const bool capitalized = error.code == ErrorCode::kSerialization ||
+                             error.code == ErrorCode::kAccessDenied ||
+                             error.code == ErrorCode::kTransactionCanceled;
     w.Key(capitalized ? "Message" : "message");
     w.String(error.message);
   }

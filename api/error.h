@@ -34,6 +34,7 @@ enum class ErrorCode {
   kItemCollectionSizeLimitExceeded,
   kTransactionCanceled,
   kTransactionConflict,
+  kTransactionInProgress,
   kIdempotentParameterMismatch,
   kInternalServerError,
 };
@@ -46,6 +47,9 @@ struct Error {
   // ConditionalCheckFailedException with ReturnValuesOnConditionCheckFailure ALL_OLD: the item
   // as it was, already encoded as DynamoDB JSON; ErrorBody() writes it as "Item". Else empty.
   std::string item_json;
+  // TransactionCanceledException: the elements of "CancellationReasons", already encoded as
+  // JSON and joined by commas (api::EncodeCancellationReasons). Else empty.
+  std::string cancellation_reasons_json;
 
   static Error Validation(std::string message) {
     return Error{ErrorCode::kValidation, std::move(message)};

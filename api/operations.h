@@ -292,6 +292,59 @@ struct BatchWriteItemResponse {
   std::vector<ConsumedCapacity> consumed_capacity;
 };
 
+// ---- Transactions ----
+
+enum class TransactActionKind : uint8_t { kConditionCheck, kPut, kDelete, kUpdate };
+
+// One element of TransactItems: exactly one action on one item.
+struct TransactWriteAction {
+  TransactActionKind kind = TransactActionKind::kPut;
+  std::string table_name;
+  Item item;               // Put
+  Key key;                 // ConditionCheck, Delete, Update
+  ConditionPtr condition;  // required for ConditionCheck; optional for the others
+  UpdatePtr update;        // Update
+  ReturnValuesOnConditionCheckFailure return_values_on_condition_check_failure =
+      ReturnValuesOnConditionCheckFailure::kNone;
+};
+
+struct TransactWriteItemsRequest {
+  std::vector<TransactWriteAction> actions;  // 1 to 100, in request order
+  std::optional<std::string> client_request_token;
+  // Every parameter but ClientRequestToken, in a canonical form (object members sorted): two
+  // requests with one token are "the same request" when these are equal.
+  std::string fingerprint;
+  ReturnConsumedCapacity return_consumed_capacity = ReturnConsumedCapacity::kNone;
+  ReturnItemCollectionMetrics return_item_collection_metrics = ReturnItemCollectionMetrics::kNone;
+};
+
+struct TransactWriteItemsResponse {
+  std::vector<ConsumedCapacity> consumed_capacity;  // one per table, with ReturnConsumedCapacity
+};
+
+// Why one action of a cancelled transaction did or did not go through, in request order.
+struct CancellationReason {
+  std::string code;                // "None", "ConditionalCheckFailed", "ValidationError", ...
+  std::string message;             // empty for "None"
+  std::optional<Item> item;        // ConditionalCheckFailed with ReturnValuesOnConditionCheckFailure ALL_OLD
+};
+
+struct TransactGetAction {
+  std::string table_name;
+  Key key;
+  ProjectionPtr projection;  // null: every attribute
+};
+
+struct TransactGetItemsRequest {
+  std::vector<TransactGetAction> gets;  // 1 to 100, in request order
+  ReturnConsumedCapacity return_consumed_capacity = ReturnConsumedCapacity::kNone;
+};
+
+struct TransactGetItemsResponse {
+  std::vector<std::optional<Item>> responses;       // one per Get, in request order
+  std::vector<ConsumedCapacity> consumed_capacity;  // one per table, with ReturnConsumedCapacity
+};
+
 struct UpdateTableRequest {
   std::string table_name;
   std::optional<BillingMode> billing_mode;

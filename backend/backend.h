@@ -55,6 +55,11 @@ class Backend {
                             Callback<api::BatchGetItemResponse> done) = 0;
   virtual void BatchWriteItem(api::BatchWriteItemRequest request, api::Executor* executor,
                               Callback<api::BatchWriteItemResponse> done) = 0;
+  // Transactions.
+  virtual void TransactWriteItems(api::TransactWriteItemsRequest request, api::Executor* executor,
+                                  Callback<api::TransactWriteItemsResponse> done) = 0;
+  virtual void TransactGetItems(api::TransactGetItemsRequest request, api::Executor* executor,
+                                Callback<api::TransactGetItemsResponse> done) = 0;
 };
 
 using BackendPtr = std::unique_ptr<Backend>;

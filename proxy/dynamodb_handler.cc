@@ -60,7 +60,7 @@ struct Operation {
 };
 
 // The operations ddbx serves, by X-Amz-Target suffix.
-const std::array<Operation, 13> kOperations = {{
+const std::array<Operation, 15> kOperations = {{
     DDBX_OPERATION(CreateTable, api::DecodeCreateTable, api::EncodeCreateTableResponse),
     DDBX_OPERATION(DescribeTable, api::DecodeDescribeTable, api::EncodeDescribeTableResponse),
     DDBX_OPERATION(ListTables, api::DecodeListTables, api::EncodeListTablesResponse),
@@ -74,6 +74,10 @@ const std::array<Operation, 13> kOperations = {{
     DDBX_OPERATION(Scan, api::DecodeScan, api::EncodeScanResponse),
     DDBX_OPERATION(BatchGetItem, api::DecodeBatchGetItem, api::EncodeBatchGetItemResponse),
     DDBX_OPERATION(BatchWriteItem, api::DecodeBatchWriteItem, api::EncodeBatchWriteItemResponse),
+    DDBX_OPERATION(TransactWriteItems, api::DecodeTransactWriteItems,
+                   api::EncodeTransactWriteItemsResponse),
+    DDBX_OPERATION(TransactGetItems, api::DecodeTransactGetItems,
+                   api::EncodeTransactGetItemsResponse),
 }};
 
 #undef DDBX_OPERATION

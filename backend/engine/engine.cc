@@ -379,6 +379,18 @@ void Engine::Scan(api::ScanRequest request, api::Executor* executor,
            [this, request = std::move(request)] { return DoScan(request); });
 }
 
+void Engine::TransactWriteItems(api::TransactWriteItemsRequest request, api::Executor* executor,
+                                Callback<api::TransactWriteItemsResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoTransactWriteItems(request); });
+}
+
+void Engine::TransactGetItems(api::TransactGetItemsRequest request, api::Executor* executor,
+                              Callback<api::TransactGetItemsResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoTransactGetItems(request); });
+}
+
 void Engine::BatchGetItem(api::BatchGetItemRequest request, api::Executor* executor,
                           Callback<api::BatchGetItemResponse> done) {
   Schedule(executor, std::move(done),

@@ -22,6 +22,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,7 @@
 #include "api/error.h"
 #include "backend/backend.h"
 #include "backend/engine/catalog.h"
+#include "backend/engine/idempotency.h"
 #include "backend/engine/key_codec.h"
 #include "backend/engine/scan_range.h"
 #include "backend/engine/task_pool.h"
@@ -39,6 +41,7 @@
 namespace rocksdb {
 class DB;
 class Env;
+struct ReadOptions;
 }  // namespace rocksdb
 
 namespace ddbx::backend::engine {
@@ -149,6 +152,22 @@ class Engine final : public Backend {
   void BatchWriteItem(api::BatchWriteItemRequest request, api::Executor* executor,
                       Callback<api::BatchWriteItemResponse> done) override;
 
+  // Transactions (engine_transact.cc explains how).
+  // TransactWriteItems: every action's condition holds and all its writes commit in one
+  //   WriteBatch, or nothing is written and the call is TransactionCanceledException with one
+  //   CancellationReason per action in request order (ConditionalCheckFailed, with the item
+  //   when ReturnValuesOnConditionCheckFailure is ALL_OLD; ValidationError when an update
+  //   cannot apply to the item as it is; None for the others). Two actions on one item:
+  //   ValidationException. A ClientRequestToken that committed in the last ten minutes makes a
+  //   repeat succeed without writing again (IdempotentParameterMismatchException if the other
+  //   parameters differ). Capacity: twice the units of the plain operation, per item.
+  // TransactGetItems: every item at one snapshot (absent items answer nothing), twice the units
+  //   of a strongly consistent read each.
+  void TransactWriteItems(api::TransactWriteItemsRequest request, api::Executor* executor,
+                          Callback<api::TransactWriteItemsResponse> done) override;
+  void TransactGetItems(api::TransactGetItemsRequest request, api::Executor* executor,
+                        Callback<api::TransactGetItemsResponse> done) override;
+
   // The numeric id whose items are keyed under the table, or nullopt if there is no such table.
   // Safe from any thread; does not block on the disk.
   std::optional<uint32_t> TableNumericId(std::string_view table_name) const;
@@ -182,7 +201,15 @@ class Engine final : public Backend {
   api::Result<api::BatchGetItemResponse> DoBatchGetItem(const api::BatchGetItemRequest& request);
   api::Result<api::BatchWriteItemResponse> DoBatchWriteItem(
       const api::BatchWriteItemRequest& request);
+  api::Result<api::TransactWriteItemsResponse> DoTransactWriteItems(
+      const api::TransactWriteItemsRequest& request);
+  api::Result<api::TransactGetItemsResponse> DoTransactGetItems(
+      const api::TransactGetItemsRequest& request);
 
+  // A transaction's table: from `tables` (by name) if already there, else looked up and added;
+  // ResourceNotFoundException when there is no such table.
+  api::Result<Table*> FindTransactionTable(const std::string& name,
+                                           std::map<std::string, TablePtr>* tables) const;
   // The table for a data-plane request, or ResourceNotFoundException.
   api::Result<TablePtr> FindActiveTable(const std::string& name) const;
   // The table's description with live ItemCount and TableSizeBytes.
@@ -198,6 +225,9 @@ class Engine final : public Backend {
   // The item stored under `key` now, or nullopt. Storage failures and corrupt values:
   // InternalServerError.
   api::Result<std::optional<StoredItem>> ReadItem(const std::string& key) const;
+  // The same, with the caller's read options (a snapshot).
+  api::Result<std::optional<StoredItem>> ReadItem(const std::string& key,
+                                                  const rocksdb::ReadOptions& read_options) const;
   // The item under `key` as a conditional write sees it (REQUIRES: the key's lock is held):
   // `stored` as kept, and `old_item` decoded when `decode` is set or `condition` needs it.
   // ConditionalCheckFailedException (with the old item when `on_failure` is ALL_OLD) when
@@ -254,6 +284,9 @@ class Engine final : public Backend {
   // Striped per-key locks: see KeyLock() in engine.cc.
   static constexpr size_t kKeyLockStripes = 1024;
   std::array<std::mutex, kKeyLockStripes> key_locks_;
+
+  // ClientRequestTokens of committed transactions.
+  IdempotencyTokens tokens_;
 
   // Last member: destroyed first, so queued tasks finish while everything above is alive.
   std::unique_ptr<TaskPool> pool_;

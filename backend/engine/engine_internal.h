@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "api/codec.h"
 #include "api/error.h"
+#include "api/validation.h"
 
 namespace ddbx::backend::engine {
 
@@ -29,6 +31,27 @@ inline api::Error StorageError(const rocksdb::Status& status) {
 
 inline api::Error CorruptItem() {
   return api::Error::Internal("Internal server error: corrupt item value");
+}
+
+// A stored item's JSON, decoded. It was written by the engine, so a failure means corruption.
+inline api::Result<api::Item> DecodeStoredJson(std::string_view json) {
+  api::Result<api::Item> item = api::DecodeItemJson(json);
+  if (!item.ok()) return CorruptItem();
+  return item;
+}
+
+// The item an update produced must still be a valid item: DynamoDB's nesting limit, and its
+// size limit with UpdateItem's own message.
+inline api::Status CheckUpdatedItem(const api::Item& item) {
+  for (const auto& [name, value] : item) {
+    if (api::NestingDepth(value) > api::kMaxNestingDepth) {
+      return api::Error::Validation(std::string(api::kNestingTooDeepMessage));
+    }
+  }
+  if (api::ItemSizeBytes(item) > api::kMaxItemSizeBytes) {
+    return api::Error::Validation("Item size to update has exceeded the maximum allowed size");
+  }
+  return api::Status::Ok();
 }
 
 inline std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }

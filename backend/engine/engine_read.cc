@@ -41,12 +41,6 @@ constexpr uint64_t kBatchGetResponseLimitBytes = uint64_t{16} * 1024 * 1024;
 
 constexpr std::string_view kStartKeyInvalid = "The provided starting key is invalid";
 
-api::Result<api::Item> DecodeStoredJson(std::string_view json) {
-  api::Result<api::Item> item = api::DecodeItemJson(json);
-  if (!item.ok()) return CorruptItem();
-  return item;
-}
-
 // Appends one item's JSON as the next element of a page's comma-joined item list.
 void AppendItemElement(std::string_view item_json, std::string* items_json) {
   if (!items_json->empty()) items_json->push_back(',');

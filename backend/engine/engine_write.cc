@@ -27,12 +27,6 @@ namespace {
 
 constexpr std::string_view kInvalidPrefix = "One or more parameter values were invalid: ";
 
-api::Result<api::Item> DecodeStoredJson(std::string_view json) {
-  api::Result<api::Item> item = api::DecodeItemJson(json);
-  if (!item.ok()) return CorruptItem();
-  return item;
-}
-
 // ConditionalCheckFailedException; with ReturnValuesOnConditionCheckFailure ALL_OLD it carries
 // the item as it is (`current_json`, null when there is none) for the error body's "Item".
 api::Error ConditionFailed(const std::string* current_json,
@@ -49,20 +43,6 @@ api::Error DuplicateKeys() {
   return api::Error::Validation("Provided list of item keys contains duplicates");
 }
 
-// The item an update produced must still be a valid item: DynamoDB's nesting limit, and its
-// size limit with UpdateItem's own message.
-api::Status CheckUpdatedItem(const api::Item& item) {
-  for (const auto& [name, value] : item) {
-    if (api::NestingDepth(value) > api::kMaxNestingDepth) {
-      return api::Error::Validation(std::string(api::kNestingTooDeepMessage));
-    }
-  }
-  if (api::ItemSizeBytes(item) > api::kMaxItemSizeBytes) {
-    return api::Error::Validation("Item size to update has exceeded the maximum allowed size");
-  }
-  return api::Status::Ok();
-}
-
 // A non-empty item, or nothing: DynamoDB omits "Attributes" rather than sending {}.
 std::optional<api::Item> UnlessEmpty(api::Item item) {
   if (item.empty()) return std::nullopt;
@@ -74,9 +54,13 @@ std::optional<api::Item> UnlessEmpty(api::Item item) {
 // ---- Shared ----
 
 api::Result<std::optional<Engine::StoredItem>> Engine::ReadItem(const std::string& key) const {
+  return ReadItem(key, rocksdb::ReadOptions());
+}
+
+api::Result<std::optional<Engine::StoredItem>> Engine::ReadItem(
+    const std::string& key, const rocksdb::ReadOptions& read_options) const {
   rocksdb::PinnableSlice value;
-  rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), key, &value);
+  rocksdb::Status status = db_->Get(read_options, db_->DefaultColumnFamily(), key, &value);
   if (status.IsNotFound()) return std::optional<StoredItem>();
   if (!status.ok()) return StorageError(status);
   ItemValueView view;

@@ -86,6 +86,14 @@ class FakeBackend : public backend::Backend {
                       backend::Callback<api::BatchWriteItemResponse> done) override {
     Unused("BatchWriteItem", e, std::move(done));
   }
+  void TransactWriteItems(api::TransactWriteItemsRequest, api::Executor* e,
+                          backend::Callback<api::TransactWriteItemsResponse> done) override {
+    Unused("TransactWriteItems", e, std::move(done));
+  }
+  void TransactGetItems(api::TransactGetItemsRequest, api::Executor* e,
+                        backend::Callback<api::TransactGetItemsResponse> done) override {
+    Unused("TransactGetItems", e, std::move(done));
+  }
 
  private:
   void Record(const std::string& name) {
