@@ -7,7 +7,9 @@
 //     same bytes (the encoding is canonical), and a decoded PutItem's item does the same;
 //   - a decoded BatchGetItem's tables, encoded as UnprocessedKeys, decode again as RequestItems
 //     and encode to the same bytes (what a client sends back is what it sent); likewise a
-//     decoded BatchWriteItem's requests as UnprocessedItems.
+//     decoded BatchWriteItem's requests as UnprocessedItems;
+//   - a decoded TransactWriteItems' fingerprint is canonical: decoded as a request itself, it
+//     has the same fingerprint.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -65,6 +67,11 @@ void CheckBatchWriteRoundTrip(const BatchWriteItemRequest& request) {
   if (EncodeBatchWriteItemResponse(response) != first) std::abort();
 }
 
+void CheckFingerprint(const TransactWriteItemsRequest& request) {
+  Result<TransactWriteItemsRequest> again = DecodeTransactWriteItems(request.fingerprint);
+  if (!again.ok() || again.value().fingerprint != request.fingerprint) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -81,6 +88,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckErrorBody(DecodeQuery(body));
   CheckErrorBody(DecodeScan(body));
   CheckErrorBody(DecodeAttributeValueJson(body));
+  CheckErrorBody(DecodeTransactGetItems(body));
+  Result<TransactWriteItemsRequest> transact_write = DecodeTransactWriteItems(body);
+  CheckErrorBody(transact_write);
+  if (transact_write.ok()) CheckFingerprint(transact_write.value());
 
   Result<PutItemRequest> put = DecodePutItem(body);
   CheckErrorBody(put);
