@@ -1,5 +1,6 @@
 """Durability and shutdown. An acknowledged write survives kill -9 of the server (the bundled
-engine syncs its WAL before answering), table metadata survives too, and SIGTERM / SIGINT stop
+engine syncs its WAL before answering), table metadata survives too, a transaction survives
+entirely or not at all, and SIGTERM / SIGINT stop
 the server gracefully: no new connections, requests in flight finish, exit code 0.
 """
 
@@ -141,6 +142,75 @@ def test_acknowledged_writes_survive_kill9(server_factory, tmp_path):
     # The restarted server takes writes again.
     client.put_item(TableName="crash_hash", Item={"pk": {"S": "after"}})
     assert "Item" in client.get_item(TableName="crash_hash", Key={"pk": {"S": "after"}})
+
+
+def _transact_writer(endpoint, w, acked, killed, errors):
+    """Commits transactions until the server dies. Transaction i of writer w writes a marker item
+    tx-w-i in one table and adds 1 to two counters in another; acked collects the ids the server
+    acknowledged."""
+    client = u.make_client(endpoint, read_timeout=20)
+    try:
+        for i in range(1_000_000):
+            tx = f"tx-{w}-{i}"
+            client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": "crash_tx_log", "Item": {"pk": {"S": tx}},
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Update": {"TableName": "crash_tx_sum", "Key": {"pk": {"S": "left"}},
+                            "UpdateExpression": "ADD n :one",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+                {"Update": {"TableName": "crash_tx_sum", "Key": {"pk": {"S": "right"}},
+                            "UpdateExpression": "ADD n :one",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+            ])
+            acked.append(tx)
+    except Exception as e:  # the server going away ends every writer
+        if not killed.is_set():
+            errors.append(repr(e))
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_transactions_are_all_or_nothing_across_kill9(server_factory, tmp_path, round_):
+    """kill -9 at a random moment while transactions commit: after the restart every
+    acknowledged transaction is there, and every transaction is there entirely or not at all
+    (each one's marker item and its increments of both counters)."""
+    import random
+    data = tmp_path / "data"
+    srv = server_factory(data_dir=data)
+    client = u.make_client(srv.endpoint)
+    u.create_table(client, "crash_tx_log")
+    u.create_table(client, "crash_tx_sum")
+
+    acked, errors, killed = [], [], threading.Event()
+    threads = [threading.Thread(target=_transact_writer, daemon=True,
+                                args=(srv.endpoint, w, acked, killed, errors)) for w in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3 + random.random() * 1.2)
+    assert not errors, errors
+    killed.set()
+    srv.kill9()
+    for t in threads:
+        t.join(timeout=30)
+        assert not t.is_alive(), "a writer thread hung after the kill"
+    assert not errors, errors
+    assert acked, "no transaction was acknowledged before the kill"
+
+    srv2 = server_factory(data_dir=data)
+    client = u.make_client(srv2.endpoint)
+    markers = set()
+    kwargs = {"TableName": "crash_tx_log", "ConsistentRead": True}
+    while True:
+        page = client.scan(**kwargs)
+        markers.update(item["pk"]["S"] for item in page["Items"])
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    lost = [tx for tx in acked if tx not in markers]
+    assert not lost, f"{len(lost)} acknowledged transactions lost, e.g. {lost[:5]}"
+    for side in ("left", "right"):
+        item = client.get_item(TableName="crash_tx_sum", Key={"pk": {"S": side}},
+                               ConsistentRead=True)["Item"]
+        assert int(item["n"]["N"]) == len(markers), (side, item, len(markers))
 
 
 def test_metadata_and_items_survive_immediate_kill9(server_factory, tmp_path):
