@@ -132,6 +132,10 @@ Result<BatchWriteItemRequest> DecodeBatchWriteItem(std::string_view body);
 // and ReturnConsumedCapacity). TransactGetItems: 1 to 100 Gets, each with an optional
 // ProjectionExpression.
 Result<TransactWriteItemsRequest> DecodeTransactWriteItems(std::string_view body);
+// UpdateTimeToLive: TableName as DescribeTable; TimeToLiveSpecification with Enabled and an
+// AttributeName of 1 to 255 characters. DescribeTimeToLive: TableName as DescribeTable.
+Result<UpdateTimeToLiveRequest> DecodeUpdateTimeToLive(std::string_view body);
+Result<DescribeTimeToLiveRequest> DecodeDescribeTimeToLive(std::string_view body);
 Result<TransactGetItemsRequest> DecodeTransactGetItems(std::string_view body);
 
 // ---- Responses ----
@@ -177,6 +181,11 @@ std::string EncodeTransactGetItemsResponse(const TransactGetItemsResponse& respo
 // The elements of TransactionCanceledException's "CancellationReasons", joined by commas:
 //   {"Code":"None"}, {"Code":"ConditionalCheckFailed","Item":{..},"Message":"..."}, ...
 // (Error::cancellation_reasons_json).
+//   {"TimeToLiveSpecification":{"AttributeName":..,"Enabled":..}}
+std::string EncodeUpdateTimeToLiveResponse(const UpdateTimeToLiveResponse& response);
+//   {"TimeToLiveDescription":{"AttributeName":..,"TimeToLiveStatus":..}}; no AttributeName
+//   while DISABLED.
+std::string EncodeDescribeTimeToLiveResponse(const DescribeTimeToLiveResponse& response);
 std::string EncodeCancellationReasons(const std::vector<CancellationReason>& reasons);
 
 }  // namespace ddbx::api

@@ -292,6 +292,33 @@ struct BatchWriteItemResponse {
   std::vector<ConsumedCapacity> consumed_capacity;
 };
 
+// ---- Time to live ----
+
+struct TimeToLiveSpecification {
+  std::string attribute_name;
+  bool enabled = false;
+};
+
+struct UpdateTimeToLiveRequest {
+  std::string table_name;
+  TimeToLiveSpecification specification;
+};
+
+struct UpdateTimeToLiveResponse {
+  TimeToLiveSpecification specification;  // as asked
+};
+
+struct DescribeTimeToLiveRequest {
+  std::string table_name;
+};
+
+enum class TimeToLiveStatus : uint8_t { kEnabling, kDisabling, kEnabled, kDisabled };
+
+struct DescribeTimeToLiveResponse {
+  TimeToLiveStatus status = TimeToLiveStatus::kDisabled;
+  std::optional<std::string> attribute_name;  // not while DISABLED
+};
+
 // ---- Transactions ----
 
 enum class TransactActionKind : uint8_t { kConditionCheck, kPut, kDelete, kUpdate };

@@ -37,6 +37,10 @@ class Backend {
                            Callback<api::TableDescription> done) = 0;
   virtual void UpdateTable(api::UpdateTableRequest request, api::Executor* executor,
                            Callback<api::TableDescription> done) = 0;
+  virtual void UpdateTimeToLive(api::UpdateTimeToLiveRequest request, api::Executor* executor,
+                                Callback<api::UpdateTimeToLiveResponse> done) = 0;
+  virtual void DescribeTimeToLive(api::DescribeTimeToLiveRequest request, api::Executor* executor,
+                                  Callback<api::DescribeTimeToLiveResponse> done) = 0;
 
   // Data plane.
   virtual void PutItem(api::PutItemRequest request, api::Executor* executor,

@@ -60,7 +60,7 @@ struct Operation {
 };
 
 // The operations ddbx serves, by X-Amz-Target suffix.
-const std::array<Operation, 15> kOperations = {{
+const std::array<Operation, 17> kOperations = {{
     DDBX_OPERATION(CreateTable, api::DecodeCreateTable, api::EncodeCreateTableResponse),
     DDBX_OPERATION(DescribeTable, api::DecodeDescribeTable, api::EncodeDescribeTableResponse),
     DDBX_OPERATION(ListTables, api::DecodeListTables, api::EncodeListTablesResponse),
@@ -78,6 +78,10 @@ const std::array<Operation, 15> kOperations = {{
                    api::EncodeTransactWriteItemsResponse),
     DDBX_OPERATION(TransactGetItems, api::DecodeTransactGetItems,
                    api::EncodeTransactGetItemsResponse),
+    DDBX_OPERATION(UpdateTimeToLive, api::DecodeUpdateTimeToLive,
+                   api::EncodeUpdateTimeToLiveResponse),
+    DDBX_OPERATION(DescribeTimeToLive, api::DecodeDescribeTimeToLive,
+                   api::EncodeDescribeTimeToLiveResponse),
 }};
 
 #undef DDBX_OPERATION

@@ -7,12 +7,15 @@ namespace ddbx::backend::engine {
 
 namespace {
 
-// Record format version 1. Fields in order (docs/storage-format.md, "Catalog records"):
+// Record format version 2. Fields in order (docs/storage-format.md, "Catalog records"):
 // version byte, id (u32 BE), name, arn, uuid, attribute definitions, key schema, creation time,
 // billing mode, last switch to PAY_PER_REQUEST, read and write capacity, last increase and last
-// decrease of capacity, decreases today, deletion protection, tags. Strings are varint length +
-// bytes; doubles are their IEEE-754 bits as u64 BE; small enums are one byte.
-constexpr char kRecordVersion = 0x01;
+// decrease of capacity, decreases today, deletion protection, tags; then (version 2) the TTL
+// attribute name, TTL enabled, the last TTL change. Strings are varint length + bytes; doubles
+// are their IEEE-754 bits as u64 BE; small enums and flags are one byte. Version 1 records (no
+// TTL fields) still decode, with TTL never enabled.
+constexpr char kRecordVersion1 = 0x01;
+constexpr char kRecordVersion = 0x02;
 
 void AppendString(std::string_view s, std::string* out) {
   AppendVarint64(s.size(), out);
@@ -150,6 +153,9 @@ std::string EncodeTableRecord(const TableInfo& info) {
     AppendString(tag.key, &out);
     AppendString(tag.value, &out);
   }
+  AppendString(info.ttl.attribute_name, &out);
+  out.push_back(info.ttl.enabled ? 1 : 0);
+  AppendDouble(info.ttl.last_change, &out);
   return out;
 }
 
@@ -157,7 +163,10 @@ api::Result<TableInfo> DecodeTableRecord(std::string_view record) {
   auto corrupt = [] { return api::Error::Internal("Internal server error: corrupt table record"); };
   Reader r(record);
   uint8_t version = 0;
-  if (!r.Byte(&version) || version != static_cast<uint8_t>(kRecordVersion)) return corrupt();
+  if (!r.Byte(&version) || (version != static_cast<uint8_t>(kRecordVersion) &&
+                            version != static_cast<uint8_t>(kRecordVersion1))) {
+    return corrupt();
+  }
 
   TableInfo info;
   api::TableDescription& d = info.description;
@@ -193,6 +202,13 @@ api::Result<TableInfo> DecodeTableRecord(std::string_view record) {
   for (uint64_t i = 0; r.ok() && i < count; ++i) {
     api::Tag tag;
     if (r.String(&tag.key) && r.String(&tag.value)) info.tags.push_back(std::move(tag));
+  }
+  if (version == static_cast<uint8_t>(kRecordVersion)) {
+    uint8_t enabled = 0;
+    if (r.ok() && r.String(&info.ttl.attribute_name) && r.Byte(&enabled) &&
+        r.Double(&info.ttl.last_change)) {
+      info.ttl.enabled = enabled != 0;
+    }
   }
   if (!r.ok() || !r.done()) return corrupt();
 
@@ -242,6 +258,20 @@ TableInfo Table::info() const {
 void Table::SetInfo(TableInfo info) {
   std::lock_guard lock(info_mu_);
   info_ = std::move(info);
+}
+
+std::optional<std::string> Table::ttl_attribute() const {
+  std::lock_guard lock(info_mu_);
+  if (!info_.ttl.enabled) return std::nullopt;
+  return info_.ttl.attribute_name;
+}
+
+std::vector<TablePtr> Catalog::All() const {
+  std::shared_lock lock(mu_);
+  std::vector<TablePtr> out;
+  out.reserve(tables_.size());
+  for (const auto& [name, table] : tables_) out.push_back(table);
+  return out;
 }
 
 TablePtr Catalog::Find(std::string_view name) const {

@@ -30,6 +30,15 @@
 
 namespace ddbx::backend::engine {
 
+// A table's time-to-live setting (UpdateTimeToLive). Items whose `attribute_name` holds a Number
+// of epoch seconds in the past are deleted by the engine's sweeper while `enabled`.
+struct TimeToLive {
+  std::string attribute_name;  // the last one enabled; empty if TTL was never enabled
+  bool enabled = false;
+  double last_change = 0;  // epoch seconds of the last UpdateTimeToLive; 0: never
+  bool operator==(const TimeToLive&) const = default;
+};
+
 // What the engine stores about one table.
 struct TableInfo {
   uint32_t id = 0;  // numeric id: prefixes the table's item keys; never reused
@@ -37,6 +46,7 @@ struct TableInfo {
   // values are the table's counters key).
   api::TableDescription description;
   std::vector<api::Tag> tags;
+  TimeToLive ttl;
 };
 
 // The persisted form of a TableInfo, and back. Decoding malformed bytes: InternalServerError.
@@ -62,6 +72,10 @@ class Table {
   // Replaces the stored settings. REQUIRES: the caller serializes catalog writers (the engine's
   // control mutex), the record is already durable, and `info` has this table's id and schema.
   void SetInfo(TableInfo info);
+  // The attribute holding items' expiry times while TTL is enabled, else nullopt. Writers read
+  // it under lifecycle_mutex() (shared); UpdateTimeToLive changes it under the same mutex held
+  // exclusively, so every write commits either before the change or seeing it.
+  std::optional<std::string> ttl_attribute() const;
 
   // Item writers hold this shared from their deleted() check until their WriteBatch is
   // committed; DeleteTable holds it exclusively while it commits, so no write can land in the
@@ -95,6 +109,8 @@ class Catalog {
   // Removes the table named `name` if present.
   void Erase(std::string_view name);
   size_t size() const;
+  // Every table, in name order.
+  std::vector<TablePtr> All() const;
 
   // Up to `limit` table names in byte order, strictly after `exclusive_start` if given.
   // last_evaluated_table_name is set only when more names remain after the page (DynamoDB

@@ -229,6 +229,9 @@ api::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   std::unique_ptr<Engine> engine(new Engine(std::move(options), std::move(env), std::move(db)));
   api::Status loaded = engine->LoadCatalog();
   if (!loaded.ok()) return loaded.error();
+  if (engine->options_.ttl_sweep_interval.count() > 0) {
+    engine->sweeper_ = std::thread(&Engine::RunSweeper, engine.get());
+  }
   return api::Result<std::unique_ptr<Engine>>(std::move(engine));
 }
 
@@ -240,6 +243,14 @@ Engine::Engine(EngineOptions options, std::unique_ptr<rocksdb::Env> env,
       pool_(std::make_unique<TaskPool>(options_.worker_threads)) {}
 
 Engine::~Engine() {
+  if (sweeper_.joinable()) {
+    {
+      std::lock_guard lock(sweeper_mu_);
+      stopping_ = true;
+    }
+    sweeper_cv_.notify_all();
+    sweeper_.join();
+  }
   pool_.reset();  // runs every queued task, posts its completion, joins the threads
   if (db_) {
     rocksdb::Status status = db_->Close();
@@ -377,6 +388,18 @@ void Engine::Scan(api::ScanRequest request, api::Executor* executor,
                   Callback<api::ScanResponse> done) {
   Schedule(executor, std::move(done),
            [this, request = std::move(request)] { return DoScan(request); });
+}
+
+void Engine::UpdateTimeToLive(api::UpdateTimeToLiveRequest request, api::Executor* executor,
+                              Callback<api::UpdateTimeToLiveResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoUpdateTimeToLive(request); });
+}
+
+void Engine::DescribeTimeToLive(api::DescribeTimeToLiveRequest request, api::Executor* executor,
+                                Callback<api::DescribeTimeToLiveResponse> done) {
+  Schedule(executor, std::move(done),
+           [this, request = std::move(request)] { return DoDescribeTimeToLive(request); });
 }
 
 void Engine::TransactWriteItems(api::TransactWriteItemsRequest request, api::Executor* executor,
@@ -544,6 +567,9 @@ api::Result<api::TableDescription> Engine::DoDeleteTable(const api::DeleteTableR
   if (status.ok()) status = batch.Delete(CounterKey(table->id()));
   if (status.ok())
     status = batch.DeleteRange(ItemRangeBegin(table->id()), ItemRangeEnd(table->id()));
+  if (status.ok()) {
+    status = batch.DeleteRange(ExpiryRangeBegin(table->id()), ExpiryRangeEnd(table->id()));
+  }
   if (status.ok()) {
     rocksdb::WriteOptions write_options = DurableWrite(options_.in_memory);
     status = db_->Write(write_options, &batch);

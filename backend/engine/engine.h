@@ -20,6 +20,8 @@
 #pragma once
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -29,6 +31,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "api/error.h"
 #include "backend/backend.h"
@@ -42,6 +45,7 @@ namespace rocksdb {
 class DB;
 class Env;
 struct ReadOptions;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace ddbx::backend::engine {
@@ -60,6 +64,11 @@ struct EngineOptions {
   std::function<double()> clock;
   // Tables per account and region: DynamoDB's default quota is 2,500 (a soft limit).
   size_t max_tables = 2500;
+  // How often the TTL sweeper deletes expired items; zero: no sweeper thread (tests call
+  // SweepExpiredItems themselves).
+  std::chrono::milliseconds ttl_sweep_interval{1000};
+  // How long after a change UpdateTimeToLive refuses another (DynamoDB: up to one hour).
+  double ttl_change_cooldown_seconds = 3600;
 };
 
 class Engine final : public Backend {
@@ -168,6 +177,25 @@ class Engine final : public Backend {
   void TransactGetItems(api::TransactGetItemsRequest request, api::Executor* executor,
                         Callback<api::TransactGetItemsResponse> done) override;
 
+  // Time to live. UpdateTimeToLive: ResourceNotFoundException "Requested resource not found:
+  //   Table: <name> not found"; ValidationException "TimeToLive is already enabled" / "...
+  //   already disabled" / "TimeToLive is active on a different AttributeName: current
+  //   AttributeName is <name>" / "Time to live has been modified multiple times within a fixed
+  //   interval" (within ttl_change_cooldown_seconds of the last change). Enabling writes the
+  //   expiry entry of every item already in the table before it answers; the status is ENABLED
+  //   at once, as DynamoDB reports it. DescribeTimeToLive: ENABLED with the attribute, or
+  //   DISABLED.
+  void UpdateTimeToLive(api::UpdateTimeToLiveRequest request, api::Executor* executor,
+                        Callback<api::UpdateTimeToLiveResponse> done) override;
+  void DescribeTimeToLive(api::DescribeTimeToLiveRequest request, api::Executor* executor,
+                          Callback<api::DescribeTimeToLiveResponse> done) override;
+
+  // Deletes up to `budget` items whose TTL attribute (a Number of epoch seconds, not more than
+  // five years in the past) is at or before the engine clock, in expiry order, each with its
+  // expiry entry and its table's counters in one batch. Returns how many items it deleted. The
+  // sweeper thread calls it; tests call it directly. Any thread; blocks on the disk.
+  api::Result<size_t> SweepExpiredItems(size_t budget);
+
   // The numeric id whose items are keyed under the table, or nullopt if there is no such table.
   // Safe from any thread; does not block on the disk.
   std::optional<uint32_t> TableNumericId(std::string_view table_name) const;
@@ -243,16 +271,34 @@ class Engine final : public Backend {
   // One change to one item key, ready to commit: a put of `value` or a delete, and the
   // change to its table's counters.
   struct ItemWrite {
-    uint32_t table_id = 0;
+    const Table* table = nullptr;
     std::string key;
     bool erase = false;
     std::string value;  // the encoded item value, unless erase
     TableCounters delta;
   };
-  // Commits every write in one synced WriteBatch, with one counter merge per table.
+  // Commits every write in one synced WriteBatch, with one counter merge per table and the
+  // expiry entries of tables with TTL enabled (AddExpiryChange).
   // REQUIRES: the caller holds each written key's stripe and its table's lifecycle lock (shared)
   // and has checked that the tables are not deleted.
   api::Status Commit(std::span<const ItemWrite> writes);
+
+  // ---- Time to live (engine_ttl.cc) ----
+
+  // Adds to `batch` the expiry-entry change of one item write of a table with TTL enabled:
+  // the entry of the item it replaces goes, the new item's comes (nothing when the expiry
+  // stays the same, or the table has no TTL). REQUIRES: as Commit.
+  api::Status AddExpiryChange(const ItemWrite& write, rocksdb::WriteBatch* batch) const;
+  api::Result<api::UpdateTimeToLiveResponse> DoUpdateTimeToLive(
+      const api::UpdateTimeToLiveRequest& request);
+  api::Result<api::DescribeTimeToLiveResponse> DoDescribeTimeToLive(
+      const api::DescribeTimeToLiveRequest& request);
+  // Writes the expiry entry of every item of `table` (UpdateTimeToLive enabling TTL).
+  api::Status BackfillExpiryEntries(const Table& table, const std::string& attribute);
+  // Up to `budget` due entries of one table: deletes their items. Returns how many items.
+  api::Result<size_t> SweepTable(const TablePtr& table, uint64_t now, size_t budget);
+  // The sweeper thread: SweepExpiredItems every options_.ttl_sweep_interval until stopped.
+  void RunSweeper();
 
   // Which query or scan to run: the key range to walk and the rules of the page.
   struct ReadPlan {
@@ -287,6 +333,12 @@ class Engine final : public Backend {
 
   // ClientRequestTokens of committed transactions.
   IdempotencyTokens tokens_;
+
+  // The TTL sweeper thread and how it is told to stop (the destructor).
+  std::mutex sweeper_mu_;
+  std::condition_variable sweeper_cv_;
+  bool stopping_ = false;  // GUARDED_BY(sweeper_mu_)
+  std::thread sweeper_;
 
   // Last member: destroyed first, so queued tasks finish while everything above is alive.
   std::unique_ptr<TaskPool> pool_;

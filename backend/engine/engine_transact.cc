@@ -244,7 +244,7 @@ api::Result<api::TransactWriteItemsResponse> Engine::DoTransactWriteItems(
     }
 
     ItemWrite write;
-    write.table_id = step.table->id();
+    write.table = step.table;
     write.key = step.key;
     double action_units = 0;
     switch (action.kind) {

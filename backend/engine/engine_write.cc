@@ -88,6 +88,7 @@ api::Result<Engine::CurrentItem> Engine::ReadForWrite(
 }
 
 api::Status Engine::Commit(std::span<const ItemWrite> writes) {
+  // Every item write, its expiry entry (engine_ttl.cc) and its table's counters: one batch.
   rocksdb::WriteBatch batch;
   // Counter deltas by table id, in first-written order (a write touches one table, a batch a
   // few: a linear search beats a map here).
@@ -96,9 +97,11 @@ api::Status Engine::Commit(std::span<const ItemWrite> writes) {
     rocksdb::Status status =
         write.erase ? batch.Delete(write.key) : batch.Put(write.key, write.value);
     if (!status.ok()) return StorageError(status);
+    api::Status expiry = AddExpiryChange(write, &batch);
+    if (!expiry.ok()) return expiry;
     auto it = std::find_if(deltas.begin(), deltas.end(),
-                           [&write](const auto& entry) { return entry.first == write.table_id; });
-    if (it == deltas.end()) it = deltas.insert(deltas.end(), {write.table_id, TableCounters{}});
+                           [&write](const auto& entry) { return entry.first == write.table->id(); });
+    if (it == deltas.end()) it = deltas.insert(deltas.end(), {write.table->id(), TableCounters{}});
     it->second.item_count += write.delta.item_count;
     it->second.size_bytes += write.delta.size_bytes;
   }
@@ -123,7 +126,7 @@ api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& r
   if (!valid.ok()) return valid.error();
 
   ItemWrite write;
-  write.table_id = table.id();
+  write.table = &table;
   write.key = EncodeItemKey(table.id(), table.shape(), request.item);
   const uint64_t size = api::ItemSizeBytes(request.item);
   write.value = EncodeItemValue(size, api::EncodeItemJson(request.item));
@@ -179,7 +182,7 @@ api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemR
   const uint64_t old_size = stored ? stored->size : 0;
   if (stored) {  // nothing to delete, nothing to make durable otherwise
     ItemWrite write;
-    write.table_id = table.id();
+    write.table = &table;
     write.key = key;
     write.erase = true;
     write.delta.item_count = -1;
@@ -210,7 +213,7 @@ api::Result<api::UpdateItemResponse> Engine::DoUpdateItem(const api::UpdateItemR
   }
 
   ItemWrite write;
-  write.table_id = table.id();
+  write.table = &table;
   write.key = EncodeItemKey(table.id(), shape, request.key);
 
   std::shared_lock lifecycle(table.lifecycle_mutex());
@@ -294,7 +297,7 @@ api::Result<api::BatchWriteItemResponse> Engine::DoBatchWriteItem(
     for (const api::WriteRequest& write_request : writes) {
       Pending p;
       p.table = &table;
-      p.write.table_id = table.id();
+      p.write.table = &table;
       if (write_request.is_put) {
         api::Status valid = api::ValidateItemForTable(write_request.item, table.schema());
         if (!valid.ok()) {

@@ -77,6 +77,27 @@ std::string ItemRangeEnd(uint32_t table_id) {
   return KeyPrefixWithId(kItemPrefix, table_id + 1);
 }
 
+std::string ExpiryKey(uint32_t table_id, uint64_t expiry_seconds, std::string_view item_key) {
+  std::string key = KeyPrefixWithId(kExpiryPrefix, table_id);
+  AppendUint64BE(expiry_seconds, &key);
+  key.append(item_key);
+  return key;
+}
+
+std::string ExpiryRangeBegin(uint32_t table_id) { return KeyPrefixWithId(kExpiryPrefix, table_id); }
+
+std::string ExpiryRangeEnd(uint32_t table_id) {
+  if (table_id == UINT32_MAX) return std::string(1, kExpiryPrefix + 1);
+  return KeyPrefixWithId(kExpiryPrefix, table_id + 1);
+}
+
+bool ParseExpiryKey(std::string_view key, ExpiryEntry* out) {
+  if (key.size() < 1 + 4 + 8 || key[0] != kExpiryPrefix) return false;
+  out->expiry_seconds = ReadUint64BE(key.data() + 5);
+  out->item_key = key.substr(13);
+  return true;
+}
+
 KeyShape KeyShape::Of(const api::TableDescription& table) {
   auto type_of = [&table](const std::string& name) {
     for (const auto& def : table.attribute_definitions) {

@@ -33,6 +33,7 @@ inline constexpr char kCatalogPrefix = 0x01;  // kCatalogPrefix | table name -> 
 inline constexpr char kMetaPrefix = 0x02;     // kMetaPrefix | name -> engine-wide metadata
 inline constexpr char kCounterPrefix = 0x03;  // kCounterPrefix | table id -> item counters
 inline constexpr char kItemPrefix = 0x10;     // kItemPrefix | table id | bucket | pk | sk
+inline constexpr char kExpiryPrefix = 0x20;   // kExpiryPrefix | table id | expiry | item key
 
 // The key of the persisted "next table id" counter.
 std::string NextTableIdKey();
@@ -43,6 +44,24 @@ std::string CounterKey(uint32_t table_id);
 // The first key of a table's item range; ItemRangeBegin(id + 1) is the exclusive end.
 std::string ItemRangeBegin(uint32_t table_id);
 std::string ItemRangeEnd(uint32_t table_id);
+
+// ---- Expiry entries (time to live) ----
+//
+// While a table has TTL enabled, every item whose TTL attribute holds a usable expiry time has
+// one entry, with an empty value:
+//   kExpiryPrefix | table id (4 bytes BE) | expiry (epoch seconds, 8 bytes BE) | item key
+// so a table's entries are ordered by expiry, and the sweeper finds what is due by reading the
+// range below ExpiryKey(id, now + 1, "") instead of scanning items.
+std::string ExpiryKey(uint32_t table_id, uint64_t expiry_seconds, std::string_view item_key);
+// The bounds of a table's expiry entries.
+std::string ExpiryRangeBegin(uint32_t table_id);
+std::string ExpiryRangeEnd(uint32_t table_id);
+struct ExpiryEntry {
+  uint64_t expiry_seconds = 0;
+  std::string_view item_key;
+};
+// False on a key that is not an expiry entry.
+bool ParseExpiryKey(std::string_view key, ExpiryEntry* out);
 
 // The name and type of one key attribute, and a table's primary key shape.
 struct KeyAttribute {

@@ -30,7 +30,6 @@ import json
 import random
 import re
 import threading
-import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -324,13 +323,24 @@ def test_conditions_see_the_items_before_the_transaction(ddb, hash_table):
     ddb.put_item(TableName=hash_table, Item={"pk": S("b"), "v": N(1)})
     # Each condition is checked against its own item; the other action's write is not seen.
     ddb.transact_write_items(TransactItems=[
-        _update(hash_table, {"pk": S("a"), }, "SET v = :two", {":two": N(2), ":one": N(1)},
+        _update(hash_table, {"pk": S("a")}, "SET v = :two", {":two": N(2), ":one": N(1)},
                 ConditionExpression="v = :one"),
         _update(hash_table, {"pk": S("b")}, "SET v = :two", {":two": N(2), ":one": N(1)},
                 ConditionExpression="v = :one"),
     ])
     assert _get(ddb, hash_table, {"pk": S("a")})["v"] == N(2)
     assert _get(ddb, hash_table, {"pk": S("b")})["v"] == N(2)
+
+
+def test_condition_check_and_delete_of_missing_items_write_nothing(ddb, hash_table):
+    ddb.transact_write_items(TransactItems=[
+        _check(hash_table, {"pk": S("ghost")}, "attribute_not_exists(pk)"),
+        _delete(hash_table, {"pk": S("ghost2")}, ConditionExpression="attribute_not_exists(pk)"),
+        _put(hash_table, {"pk": S("real")}),
+    ])
+    assert _get(ddb, hash_table, {"pk": S("ghost")}) is None
+    assert _get(ddb, hash_table, {"pk": S("ghost2")}) is None
+    assert ddb.scan(TableName=hash_table, ConsistentRead=True)["Items"] == [{"pk": S("real")}]
 
 
 def test_one_hundred_actions(ddb, hash_table, range_table):
@@ -371,9 +381,20 @@ def test_put_key_of_the_wrong_type_cancels(ddb, hash_table):
     assert _get(ddb, hash_table, {"pk": S("fine")}) is None
 
 
+def test_put_item_without_its_key_cancels(ddb, hash_table, range_table):
+    reasons = _cancelled(ddb, [_put(hash_table, {"pk": S("fine")}),
+                               _put(range_table, {"pk": S("p"), "v": N(1)})])
+    assert reasons[0] == NONE and reasons[1]["Code"] == "ValidationError"
+    assert _get(ddb, hash_table, {"pk": S("fine")}) is None
+
+
 @pytest.mark.parametrize("kind", ["Update", "Delete", "ConditionCheck"])
-def test_key_of_the_wrong_type_cancels(ddb, hash_table, range_table, kind):
-    bad_key = {"pk": S("r"), "sk": N(1)}
+@pytest.mark.parametrize("bad_key", [{"pk": S("r"), "sk": N(1)},
+                                     {"pk": S("r"), "sk": {"L": [S("s")]}},
+                                     {"pk": S("r"), "sk": S("s"), "extra": S("x")},
+                                     {"pk": S("r")}],
+                         ids=["wrong-type", "not-scalar", "extra-attribute", "missing-attribute"])
+def test_key_not_matching_the_schema_cancels(ddb, hash_table, range_table, kind, bad_key):
     if kind == "Update":
         bad = _update(range_table, bad_key, "SET v = :v", {":v": N(1)})
     elif kind == "Delete":
@@ -383,6 +404,27 @@ def test_key_of_the_wrong_type_cancels(ddb, hash_table, range_table, kind):
     reasons = _cancelled(ddb, [_put(hash_table, {"pk": S("fine")}), bad])
     assert reasons == [NONE, {"Code": "ValidationError", "Message": KEY_SCHEMA}]
     assert _get(ddb, hash_table, {"pk": S("fine")}) is None
+
+
+def test_update_past_the_item_size_limit_writes_nothing(ddb, hash_table):
+    # Whether this cancels (ValidationError) or fails the whole request is not settled for
+    # DynamoDB; either way the transaction must not write anything.
+    ddb.put_item(TableName=hash_table, Item={"pk": S("near"), "d": S("x" * (399 * 1024))})
+    try:
+        ddb.transact_write_items(TransactItems=[
+            _put(hash_table, {"pk": S("fine")}),
+            _update(hash_table, {"pk": S("near")}, "SET e = :e", {":e": S("y" * 2048)})])
+    except ClientError as e:
+        resp = e.response
+    else:
+        raise AssertionError("an update past 400 KB succeeded")
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 400
+    if resp["Error"]["Code"] == "TransactionCanceledException":
+        assert [r["Code"] for r in resp["CancellationReasons"]] == ["None", "ValidationError"]
+    else:
+        assert resp["Error"]["Code"] == "ValidationException"
+    assert _get(ddb, hash_table, {"pk": S("fine")}) is None
+    assert "e" not in _get(ddb, hash_table, {"pk": S("near")})
 
 
 def test_only_the_first_invalid_action_gets_a_validation_error(ddb, hash_table, range_table):
@@ -440,6 +482,88 @@ def test_two_actions_on_one_item(port, ddb, hash_table, range_table):
         _put(range_table, {"pk": S("p"), "sk": S("t")}),
         _check(hash_table, {"pk": S("a")}, "attribute_exists(pk)")])
     assert ddb.scan(TableName=range_table, ConsistentRead=True)["Count"] == 2
+
+
+def test_two_actions_on_one_item_compares_numbers_by_value(port, num_range_table):
+    for a, b in (("1", "1.0"), ("100", "1E2"), ("-0.5", "-.50")):
+        u.expect_validation(_twi(port, {"TransactItems": [
+            _put(num_range_table, {"pk": S("p"), "sk": N(a)}),
+            _delete(num_range_table, {"pk": S("p"), "sk": N(b)})]}), MULTIPLE_OPS)
+        u.expect_validation(_tgi(port, {"TransactItems": [
+            {"Get": {"TableName": num_range_table, "Key": {"pk": S("p"), "sk": N(a)}}},
+            {"Get": {"TableName": num_range_table, "Key": {"pk": S("p"), "sk": N(b)}}}]}),
+            MULTIPLE_OPS)
+
+
+def test_request_shape_errors(port, ddb, hash_table):
+    put = _put(hash_table, {"pk": S("a")})
+    enum_rcc = ("Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member "
+                "must satisfy enum value set: [INDEXES, TOTAL, NONE]")
+    enum_ricm = ("Value 'BOGUS2' at 'returnItemCollectionMetrics' failed to satisfy constraint: "
+                 "Member must satisfy enum value set: [SIZE, NONE]")
+    token = ("Value '" + "t" * 37 + "' at 'clientRequestToken' failed to satisfy constraint: "
+             "Member must have length less than or equal to 36")
+    u.expect_validation(_twi(port, {"TransactItems": [put], "ReturnConsumedCapacity": "BOGUS"}),
+                        "1 validation error detected: " + enum_rcc)
+    u.expect_validation(_tgi(port, {"TransactItems": [{"Get": {"TableName": hash_table,
+                                                                "Key": {"pk": S("a")}}}],
+                                    "ReturnConsumedCapacity": "BOGUS"}),
+                        "1 validation error detected: " + enum_rcc)
+    u.expect_validation(_twi(port, {"TransactItems": [put], "ReturnConsumedCapacity": "BOGUS",
+                                    "ReturnItemCollectionMetrics": "BOGUS2"}),
+                        "2 validation errors detected: " + enum_rcc + "; " + enum_ricm)
+    u.expect_validation(_twi(port, {"TransactItems": [put], "ReturnConsumedCapacity": "BOGUS",
+                                    "ClientRequestToken": "t" * 37}),
+                        "2 validation errors detected: " + token + "; " + enum_rcc)
+    u.expect_validation(_twi(port, {"TransactItems": [_put("bad!name", {"pk": S("a")})]}),
+                        "1 validation error detected: Value 'bad!name' at "
+                        "'transactItems.1.member.put.tableName' failed to satisfy constraint: "
+                        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+    u.expect_validation(_twi(port, {"TransactItems": [
+        _put(hash_table, {"pk": S("a")}, ExpressionAttributeValues={})]}),
+        "ExpressionAttributeValues must not be empty")
+    u.expect_validation(_twi(port, {}), "1 validation error detected: Value null at "
+                                        "'transactItems' failed to satisfy constraint: Member "
+                                        "must not be null")
+    # Shapes whose exact text is not settled for DynamoDB: the type only.
+    for body in ({"TransactItems": [{}]},
+                 {"TransactItems": [dict(put, **_delete(hash_table, {"pk": S("b")}))]},
+                 {"TransactItems": [_put(hash_table, {"pk": S("a")},
+                                         ReturnValuesOnConditionCheckFailure="dog")]},
+                 {"TransactItems": [_check(hash_table, {"pk": S("a")}, "attribute_exists(pk)",
+                                           ReturnValuesOnConditionCheckFailure="none")]}):
+        r = _twi(port, body)
+        assert (r.status, r.json()["__type"]) == (400, u.T_VALIDATION), (body, r)
+    # A name mapped to a number is not a string at all.
+    r = _twi(port, {"TransactItems": [_put(hash_table, {"pk": S("a")},
+                                           ConditionExpression="attribute_exists(#xyz)",
+                                           ExpressionAttributeNames={"#xyz": 7})]})
+    assert (r.status, r.json()["__type"]) == (400, u.T_SERIALIZATION), r
+    r = _tgi(port, {"TransactItems": [{}]})
+    assert (r.status, r.json()["__type"]) == (400, u.T_VALIDATION), r
+    assert _get(ddb, hash_table, {"pk": S("a")}) is None
+
+
+def test_transaction_payload_limit(port, ddb, hash_table):
+    big = "x" * (399 * 1024)
+    # Over 4 MB of items in one request: refused as a whole.
+    r = _twi(port, {"TransactItems": [_put(hash_table, {"pk": S(f"a{i:02d}"), "d": S(big)})
+                                      for i in range(13)]})
+    assert r.status == 400, r
+    assert r.json()["__type"] == u.T_VALIDATION
+    assert re.search(r"size cannot exceed", r.json()["message"]), r
+    assert ddb.scan(TableName=hash_table, Select="COUNT")["Count"] == 0
+    # About 3 MB is fine.
+    r = _twi(port, {"TransactItems": [_put(hash_table, {"pk": S(f"b{i:02d}"), "d": S(big)})
+                                      for i in range(7)]})
+    assert (r.status, r.json()) == (200, {}), r
+    # The limit is on the request: deleting more than 4 MB of stored items is fine.
+    for i in range(7, 13):
+        ddb.put_item(TableName=hash_table, Item={"pk": S(f"b{i:02d}"), "d": S(big)})
+    r = _twi(port, {"TransactItems": [_delete(hash_table, {"pk": S(f"b{i:02d}")})
+                                      for i in range(13)]})
+    assert (r.status, r.json()) == (200, {}), r
+    assert ddb.scan(TableName=hash_table, Select="COUNT", ConsistentRead=True)["Count"] == 0
 
 
 def test_missing_table(port, ddb, hash_table):
@@ -643,6 +767,59 @@ def test_token_replay_reports_read_capacity(ddb, hash_table):
     assert _get(ddb, hash_table, {"pk": S("big")}) == {"pk": S("big"), "changed": S("yes")}
 
 
+def test_token_replay_capacity_per_table(ddb, two_tables):
+    first, second = two_tables
+    token = u.unique_name("tok")
+    items = [_put(second, {"pk": S("a"), "sk": S("b")}),
+             _update(first, {"pk": S("a")}, "ADD c :one", {":one": N(1)}),
+             _put(first, {"pk": S("b")})]
+    resp = ddb.transact_write_items(TransactItems=items, ClientRequestToken=token,
+                                    ReturnConsumedCapacity="INDEXES")
+    assert resp["ConsumedCapacity"] == [
+        {"TableName": first, "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0,
+         "Table": {"CapacityUnits": 4.0, "WriteCapacityUnits": 4.0}},
+        {"TableName": second, "CapacityUnits": 2.0, "WriteCapacityUnits": 2.0,
+         "Table": {"CapacityUnits": 2.0, "WriteCapacityUnits": 2.0}}]
+    resp = ddb.transact_write_items(TransactItems=items, ClientRequestToken=token,
+                                    ReturnConsumedCapacity="INDEXES")
+    assert resp["ConsumedCapacity"] == [
+        {"TableName": first, "CapacityUnits": 4.0, "ReadCapacityUnits": 4.0,
+         "Table": {"CapacityUnits": 4.0, "ReadCapacityUnits": 4.0}},
+        {"TableName": second, "CapacityUnits": 2.0, "ReadCapacityUnits": 2.0,
+         "Table": {"CapacityUnits": 2.0, "ReadCapacityUnits": 2.0}}]
+    assert _get(ddb, first, {"pk": S("a")})["c"] == N(1)
+
+
+def test_token_used_by_concurrent_identical_calls_applies_once(endpoint, ddb, hash_table):
+    key = {"pk": S("counter")}
+    token = u.unique_name("tok")
+    clients = [u.make_client(endpoint) for _ in range(6)]
+    outcomes = []
+    start = threading.Barrier(len(clients))
+
+    def call(client):
+        start.wait()
+        try:
+            client.transact_write_items(TransactItems=_counter_items(hash_table, key),
+                                        ClientRequestToken=token)
+            outcomes.append("ok")
+        except ClientError as e:
+            outcomes.append(e.response["Error"]["Code"])
+        except Exception as e:  # noqa: BLE001
+            outcomes.append(repr(e))
+
+    threads = [threading.Thread(target=call, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    # A call that overlaps the first one may be told it is still in progress; nothing else.
+    assert len(outcomes) == len(clients)
+    assert set(outcomes) <= {"ok", "TransactionInProgressException"}, outcomes
+    assert "ok" in outcomes
+    assert _get(ddb, hash_table, key) == dict(key, c=N(1))
+
+
 def test_token_with_different_parameters(ddb, hash_table, range_table):
     key = {"pk": S("counter")}
     token = u.unique_name("tok")
@@ -734,6 +911,20 @@ def test_get_responses_in_request_order(port, ddb, hash_table, range_table):
     assert r.status == 200, r
     assert r.json()["Responses"][0] == {}
     assert set(r.json()) == {"Responses"}
+
+
+def test_get_returns_every_type_as_written(ddb, bin_range_table):
+    key = {"pk": {"B": b"\x00\xff"}, "sk": {"B": b"k"}}
+    item = dict(key, s=S("caf\u00e9"), n=N("-12.50"), b={"B": b"\x01\x02"},
+                ss={"SS": ["x", "y"]}, ns={"NS": ["1", "2.5"]}, bs={"BS": [b"\x00", b"\x01"]},
+                t={"BOOL": True}, z={"NULL": True},
+                l={"L": [S("a"), {"M": {"deep": {"L": [N(1)]}}}]},
+                m={"M": {"e": {"S": ""}, "f": {"BOOL": False}}})
+    ddb.transact_write_items(TransactItems=[_put(bin_range_table, item)])
+    resp = ddb.transact_get_items(TransactItems=[_get_action(bin_range_table, key)])
+    got = resp["Responses"][0]["Item"]
+    expected = dict(item, n=N("-12.5"))
+    assert u.normalize_item(got) == u.normalize_item(expected)
 
 
 def test_get_projection(ddb, hash_table, range_table):
@@ -1001,7 +1192,7 @@ def test_concurrent_transfers_keep_the_total(endpoint, ddb, accounts_table):
         t.join(timeout=30)
     assert not any(t.is_alive() for t in threads)
     assert errors == []
-    print("STATS", stats); assert sum(stats["ok"]) > 0, stats
+    assert sum(stats["ok"]) > 0, stats
     assert all(count > 0 for count in stats["snapshots"]), stats
 
     items = ddb.scan(TableName=accounts_table, ConsistentRead=True)["Items"]
@@ -1034,11 +1225,11 @@ def test_transactions_and_plain_writes_lose_no_update(endpoint, ddb, hash_table,
                                ExpressionAttributeValues={":one": N(1)})
             return False
         if mode == 1:
-            # The transaction also counts itself in a second table.
-            client.transact_write_items(TransactItems=[
-                _update(hash_table, key, "ADD c :one", {":one": N(1)}),
-                _update(range_table, {"pk": S("tx"), "sk": S("count")}, "ADD c :one",
-                        {":one": N(1)})])
+            # The transaction also counts itself in a second table (listed first or second).
+            actions = [_update(hash_table, key, "ADD c :one", {":one": N(1)}),
+                       _update(range_table, {"pk": S("tx"), "sk": S("count")}, "ADD c :one",
+                               {":one": N(1)})]
+            client.transact_write_items(TransactItems=actions[::1 if i % 2 else -1])
             return True
         if mode == 2:
             client.transact_write_items(TransactItems=[

@@ -30,6 +30,7 @@ TableInfo SampleInfo() {
   d.number_of_decreases_today = 0;
   d.deletion_protection_enabled = true;
   info.tags = {{"env", "prod"}, {"owner", ""}};
+  info.ttl = {"expires_at", true, 1700000300.75};
   return info;
 }
 
@@ -51,6 +52,7 @@ TEST_CASE("table records round-trip every field", "[catalog]") {
   CHECK(out.description.deletion_protection_enabled);
   CHECK(out.description.table_status == api::TableStatus::kActive);
   CHECK(out.tags == info.tags);
+  CHECK(out.ttl == info.ttl);
 
   TableInfo provisioned = SampleInfo();
   provisioned.description.billing_mode = api::BillingMode::kProvisioned;
@@ -81,8 +83,9 @@ TEST_CASE("table records have the documented layout", "[catalog]") {
   info.description.attribute_definitions = {{"k", api::ScalarAttributeType::kB}};
   info.description.key_schema = {{"k", api::KeyType::kHash}};
   info.description.billing_mode = api::BillingMode::kPayPerRequest;
+  info.ttl = {"exp", true, 2.0};
   std::string expected(
-      "\x01\x01\x02\x03\x04\x01t\x01"
+      "\x02\x01\x02\x03\x04\x01t\x01"
       "a\x01u",
       11);
   expected += std::string("\x01\x01k\x02", 4);  // attribute definitions: k B
@@ -93,7 +96,17 @@ TEST_CASE("table records have the documented layout", "[catalog]") {
   expected += std::string("\x00\x00", 2);       // read, write capacity
   expected += std::string(16, '\0');            // last increase, last decrease
   expected += std::string("\x00\x00\x00", 3);   // decreases, protection, no tags
+  expected += std::string("\x03" "exp" "\x01", 5);  // TTL attribute, enabled
+  expected += std::string("\x40\x00\0\0\0\0\0\0", 8);  // last TTL change 2.0
   CHECK(EncodeTableRecord(info) == expected);
+
+  // A version 1 record (before TTL) still decodes, TTL never enabled.
+  std::string v1 = expected.substr(0, expected.size() - 13);
+  v1[0] = '\x01';
+  auto old = DecodeTableRecord(v1);
+  REQUIRE(old.ok());
+  CHECK(old.value().ttl == TimeToLive{});
+  CHECK(old.value().description.table_name == "t");
 }
 
 TEST_CASE("corrupt table records are InternalServerError", "[catalog]") {

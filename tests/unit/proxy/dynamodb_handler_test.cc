@@ -86,6 +86,14 @@ class FakeBackend : public backend::Backend {
                       backend::Callback<api::BatchWriteItemResponse> done) override {
     Unused("BatchWriteItem", e, std::move(done));
   }
+  void UpdateTimeToLive(api::UpdateTimeToLiveRequest, api::Executor* e,
+                        backend::Callback<api::UpdateTimeToLiveResponse> done) override {
+    Unused("UpdateTimeToLive", e, std::move(done));
+  }
+  void DescribeTimeToLive(api::DescribeTimeToLiveRequest, api::Executor* e,
+                          backend::Callback<api::DescribeTimeToLiveResponse> done) override {
+    Unused("DescribeTimeToLive", e, std::move(done));
+  }
   void TransactWriteItems(api::TransactWriteItemsRequest, api::Executor* e,
                           backend::Callback<api::TransactWriteItemsResponse> done) override {
     Unused("TransactWriteItems", e, std::move(done));
