@@ -84,6 +84,7 @@ api::Status Engine::AddExpiryChange(const ItemWrite& write, rocksdb::WriteBatch*
   }
   if (old_expiry == new_expiry) return api::Status::Ok();
   const uint32_t id = write.table->id();
+  status = rocksdb::Status::OK();
   if (old_expiry) status = batch->Delete(ExpiryKey(id, *old_expiry, write.key));
   if (status.ok() && new_expiry) status = batch->Put(ExpiryKey(id, *new_expiry, write.key), "");
   if (!status.ok()) return StorageError(status);
