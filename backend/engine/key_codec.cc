@@ -166,22 +166,40 @@ void AppendKeyPrefix(const api::AttributeValue& prefix, api::ScalarAttributeType
   }
 }
 
-std::string BucketBegin(uint32_t table_id, uint32_t bucket) {
+std::string TableSpace(uint32_t table_id) { return KeyPrefixWithId(kItemPrefix, table_id); }
+
+std::string IndexSpace(uint32_t table_id, uint16_t index_id) {
+  std::string space = KeyPrefixWithId(kIndexPrefix, table_id);
+  space.push_back(static_cast<char>(index_id >> 8));
+  space.push_back(static_cast<char>(index_id & 0xFF));
+  return space;
+}
+
+std::string BucketBeginIn(std::string_view space, uint32_t bucket) {
   assert(bucket <= kBucketCount);
-  if (bucket == kBucketCount) return ItemRangeEnd(table_id);
-  std::string key = ItemRangeBegin(table_id);
+  if (bucket == kBucketCount) return PrefixSuccessor(std::string(space));
+  std::string key(space);
   key.push_back(static_cast<char>(bucket >> 8));
   key.push_back(static_cast<char>(bucket & 0xFF));
   return key;
 }
 
-std::string PartitionPrefix(uint32_t table_id, const KeyShape& shape,
-                            const api::AttributeValue& hash_value) {
+std::string BucketBegin(uint32_t table_id, uint32_t bucket) {
+  return BucketBeginIn(TableSpace(table_id), bucket);
+}
+
+std::string PartitionPrefixIn(std::string_view space, const KeyShape& shape,
+                              const api::AttributeValue& hash_value) {
   std::string partition;
   AppendKeyValue(hash_value, shape.hash.type, &partition);
-  std::string key = BucketBegin(table_id, PartitionBucket(partition));
+  std::string key = BucketBeginIn(space, PartitionBucket(partition));
   key.append(partition);
   return key;
+}
+
+std::string PartitionPrefix(uint32_t table_id, const KeyShape& shape,
+                            const api::AttributeValue& hash_value) {
+  return PartitionPrefixIn(TableSpace(table_id), shape, hash_value);
 }
 
 std::string PrefixSuccessor(std::string prefix) {
@@ -207,12 +225,47 @@ uint16_t PartitionBucket(std::string_view encoded_partition_key) {
 }
 
 std::string EncodeItemKey(uint32_t table_id, const KeyShape& shape, const api::AttributeMap& item) {
+  return EncodeKeyIn(TableSpace(table_id), shape, item);
+}
+
+std::string EncodeIndexKey(uint32_t table_id, uint16_t index_id, const KeyShape& index_shape,
+                           const KeyShape& table_shape, const api::AttributeMap& item) {
+  std::string key = EncodeKeyIn(IndexSpace(table_id, index_id), index_shape, item);
+  AppendKeyValue(*FindAttribute(item, table_shape.hash.name), table_shape.hash.type, &key);
+  if (table_shape.range) {
+    AppendKeyValue(*FindAttribute(item, table_shape.range->name), table_shape.range->type, &key);
+  }
+  return key;
+}
+
+api::Result<api::Key> DecodeIndexKey(std::string_view key, const KeyShape& index_shape,
+                                     const KeyShape& table_shape) {
+  auto malformed = [] { return api::Error::Internal("Internal server error: malformed index key"); };
+  if (key.size() < 9 || key[0] != kIndexPrefix) return malformed();
+  std::string_view rest = key.substr(9);
+  api::Key out;
+  auto take = [&rest, &out](const KeyAttribute& attribute) {
+    api::AttributeValue value;
+    if (!ParseKeyValue(&rest, attribute.type, &value)) return false;
+    out.insert_or_assign(attribute.name, std::move(value));
+    return true;
+  };
+  if (!take(index_shape.hash) || (index_shape.range && !take(*index_shape.range)) ||
+      !take(table_shape.hash) || (table_shape.range && !take(*table_shape.range)) ||
+      !rest.empty()) {
+    return malformed();
+  }
+  return out;
+}
+
+std::string EncodeKeyIn(std::string_view space, const KeyShape& shape,
+                        const api::AttributeMap& item) {
   std::string partition;
   const api::AttributeValue* hash = FindAttribute(item, shape.hash.name);
   assert(hash != nullptr);
   AppendKeyValue(*hash, shape.hash.type, &partition);
 
-  std::string key = ItemRangeBegin(table_id);
+  std::string key(space);
   uint16_t bucket = PartitionBucket(partition);
   key.push_back(static_cast<char>(bucket >> 8));
   key.push_back(static_cast<char>(bucket & 0xFF));

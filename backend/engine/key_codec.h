@@ -33,6 +33,7 @@ inline constexpr char kCatalogPrefix = 0x01;  // kCatalogPrefix | table name -> 
 inline constexpr char kMetaPrefix = 0x02;     // kMetaPrefix | name -> engine-wide metadata
 inline constexpr char kCounterPrefix = 0x03;  // kCounterPrefix | table id -> item counters
 inline constexpr char kItemPrefix = 0x10;     // kItemPrefix | table id | bucket | pk | sk
+inline constexpr char kIndexPrefix = 0x11;    // kIndexPrefix | table id | index id | ... (below)
 inline constexpr char kExpiryPrefix = 0x20;   // kExpiryPrefix | table id | expiry | item key
 
 // The key of the persisted "next table id" counter.
@@ -82,6 +83,35 @@ void AppendKeyValue(const api::AttributeValue& value, api::ScalarAttributeType t
                     std::string* out);
 // Decodes one value written by AppendKeyValue, consuming it from *in. False on malformed bytes.
 bool ParseKeyValue(std::string_view* in, api::ScalarAttributeType type, api::AttributeValue* out);
+
+// ---- Key spaces ----
+//
+// A key space holds entries ordered like a table's items: space prefix | bucket (2 bytes BE) |
+// encoded partition key | encoded sort key, where the bucket is PartitionBucket of the encoded
+// partition key. A table's items are the space kItemPrefix | table id. Each secondary index is
+// the space kIndexPrefix | table id | index id (2 bytes BE), keyed by the index's own partition
+// and sort keys, and each index entry key ends with the item's table key (encoded partition key
+// and sort key) so that items with equal index keys have distinct entries.
+std::string TableSpace(uint32_t table_id);
+std::string IndexSpace(uint32_t table_id, uint16_t index_id);
+// The first key of `bucket` in `space`; BucketBeginIn(space, kBucketCount) is the end of the
+// space. REQUIRES: bucket <= kBucketCount.
+std::string BucketBeginIn(std::string_view space, uint32_t bucket);
+// space | bucket | encoded partition key: the prefix of one partition's keys.
+std::string PartitionPrefixIn(std::string_view space, const KeyShape& shape,
+                              const api::AttributeValue& hash_value);
+// space | bucket | encoded partition key | encoded sort key, of the key attributes in `item`.
+// REQUIRES: `item` holds the shape's key attributes with its types.
+std::string EncodeKeyIn(std::string_view space, const KeyShape& shape,
+                        const api::AttributeMap& item);
+// An index entry's key: EncodeKeyIn(index space, index shape, item) followed by the item's
+// encoded table key. REQUIRES: `item` holds both shapes' key attributes with their types.
+std::string EncodeIndexKey(uint32_t table_id, uint16_t index_id, const KeyShape& index_shape,
+                           const KeyShape& table_shape, const api::AttributeMap& item);
+// The key attributes of both shapes in an index entry key (what LastEvaluatedKey holds for an
+// index). Malformed keys: InternalServerError.
+api::Result<api::Key> DecodeIndexKey(std::string_view key, const KeyShape& index_shape,
+                                     const KeyShape& table_shape);
 
 // The partition bucket of an encoded partition key: a stable 16-bit hash (FNV-1a, folded).
 // Part of the on-disk format: never change the function.

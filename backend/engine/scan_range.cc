@@ -17,7 +17,15 @@ std::string JustAfter(std::string key) {
 }  // namespace
 
 KeyRange QueryRange(uint32_t table_id, const KeyShape& shape, const api::expr::KeyBounds& bounds) {
-  const std::string partition = PartitionPrefix(table_id, shape, bounds.hash_value);
+  return QueryRangeIn(TableSpace(table_id), shape, bounds);
+}
+
+// A bound "at v" covers every key that starts with P enc(v): for a table's items that is the one
+// key P enc(v); for index entries, every entry with that sort-key value. PrefixSuccessor gives
+// the end of both; encodings are self-delimiting, so no other value's keys fall in between.
+KeyRange QueryRangeIn(std::string_view space, const KeyShape& shape,
+                      const api::expr::KeyBounds& bounds) {
+  const std::string partition = PartitionPrefixIn(space, shape, bounds.hash_value);
   KeyRange range{partition, PrefixSuccessor(partition)};
   if (!bounds.range || !shape.range) return range;
 
@@ -31,23 +39,23 @@ KeyRange QueryRange(uint32_t table_id, const KeyShape& shape, const api::expr::K
   switch (condition.op) {
     case api::expr::KeyOperator::kEq:
       range.begin = encoded(0);
-      range.end = JustAfter(range.begin);
+      range.end = PrefixSuccessor(range.begin);
       break;
     case api::expr::KeyOperator::kLt:
       range.end = encoded(0);
       break;
     case api::expr::KeyOperator::kLe:
-      range.end = JustAfter(encoded(0));
+      range.end = PrefixSuccessor(encoded(0));
       break;
     case api::expr::KeyOperator::kGt:
-      range.begin = JustAfter(encoded(0));
+      range.begin = PrefixSuccessor(encoded(0));
       break;
     case api::expr::KeyOperator::kGe:
       range.begin = encoded(0);
       break;
     case api::expr::KeyOperator::kBetween:
       range.begin = encoded(0);
-      range.end = JustAfter(encoded(1));
+      range.end = PrefixSuccessor(encoded(1));
       break;
     case api::expr::KeyOperator::kBeginsWith: {
       std::string prefix = partition;
@@ -69,7 +77,11 @@ BucketRange SegmentBuckets(int32_t segment, int32_t total_segments) {
 }
 
 KeyRange ScanRange(uint32_t table_id, BucketRange buckets) {
-  return KeyRange{BucketBegin(table_id, buckets.first), BucketBegin(table_id, buckets.end)};
+  return ScanRangeIn(TableSpace(table_id), buckets);
+}
+
+KeyRange ScanRangeIn(std::string_view space, BucketRange buckets) {
+  return KeyRange{BucketBeginIn(space, buckets.first), BucketBeginIn(space, buckets.end)};
 }
 
 void ApplyExclusiveStart(const std::string& start_key, bool forward, KeyRange* range) {

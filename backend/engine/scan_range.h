@@ -37,6 +37,11 @@ struct KeyRange {
 // table's hash key type, and bounds.range (if any) names the table's sort key with values of its
 // type (what expr::ResolveKeyCondition guarantees); BEGINS_WITH only on S or B sort keys.
 KeyRange QueryRange(uint32_t table_id, const KeyShape& shape, const api::expr::KeyBounds& bounds);
+// The same in any key space (a secondary index: key_codec.h), whose keys may continue after the
+// sort key (index entries end with the table key): every bound on a sort-key value covers all
+// the keys that start with it.
+KeyRange QueryRangeIn(std::string_view space, const KeyShape& shape,
+                      const api::expr::KeyBounds& bounds);
 
 // The buckets [first, end) of segment `segment` of `total_segments` (0 <= segment < total).
 struct BucketRange {
@@ -48,6 +53,7 @@ BucketRange SegmentBuckets(int32_t segment, int32_t total_segments);
 
 // The keys of a table's items in `buckets` (all of them by default).
 KeyRange ScanRange(uint32_t table_id, BucketRange buckets = {});
+KeyRange ScanRangeIn(std::string_view space, BucketRange buckets = {});
 
 // Narrows `range` to the keys after `start_key` (forward) or before it (backward).
 void ApplyExclusiveStart(const std::string& start_key, bool forward, KeyRange* range);
