@@ -812,6 +812,16 @@ struct RawTag {
   std::optional<std::string_view> value;
 };
 
+// One LocalSecondaryIndexes / GlobalSecondaryIndexes element, as sent.
+struct RawIndex {
+  std::optional<std::string_view> index_name;
+  std::optional<std::vector<RawKeySchemaElement>> key_schema;
+  bool has_projection = false;
+  std::optional<std::string_view> projection_type;
+  std::optional<std::vector<std::string_view>> non_key_attributes;
+  std::optional<RawThroughput> provisioned_throughput;
+};
+
 struct RawCreateTable {
   std::optional<std::string_view> table_name;
   std::optional<std::vector<RawAttributeDefinition>> attribute_definitions;
@@ -820,8 +830,8 @@ struct RawCreateTable {
   std::optional<RawThroughput> provisioned_throughput;
   bool deletion_protection_enabled = false;
   std::optional<std::vector<RawTag>> tags;
-  std::optional<size_t> local_secondary_indexes;   // how many, when present
-  std::optional<size_t> global_secondary_indexes;  // how many, when present
+  std::optional<std::vector<RawIndex>> local_secondary_indexes;
+  std::optional<std::vector<RawIndex>> global_secondary_indexes;
 };
 
 Status ReadKeySchema(dom::element e, std::vector<RawKeySchemaElement>* out) {
@@ -862,49 +872,45 @@ Status ReadTags(dom::element e, std::vector<RawTag>* out) {
                                       out);
 }
 
-Status CheckProjection(dom::element e) {
+
+Status ReadProjection(dom::element e, RawIndex* index) {
   dom::object object;
   DDBX_CODEC_RETURN_IF_ERROR(ExpectFieldStruct(e, "Projection", &object));
+  index->has_projection = true;
   for (dom::key_value_pair field : object) {
     if (field.value.is_null()) continue;
     if (field.key == "ProjectionType") {
       std::string_view s;
       DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
+      index->projection_type = s;
     } else if (field.key == "NonKeyAttributes") {
-      std::vector<std::string_view> names;
-      DDBX_CODEC_RETURN_IF_ERROR(ReadStringList(field.value, &names));
+      index->non_key_attributes.emplace();
+      DDBX_CODEC_RETURN_IF_ERROR(ReadStringList(field.value, &*index->non_key_attributes));
     }
   }
   return Status::Ok();
 }
 
-// LocalSecondaryIndexes / GlobalSecondaryIndexes: type-checked only; *count receives the length.
-Status CheckIndexes(dom::element e, bool global, size_t* count) {
-  dom::array array;
-  DDBX_CODEC_RETURN_IF_ERROR(ExpectList(e, &array));
-  *count = array.size();
-  for (dom::element el : array) {
-    if (el.is_null()) continue;
-    dom::object object;
-    DDBX_CODEC_RETURN_IF_ERROR(
-        ExpectValueStruct(el, global ? "GlobalSecondaryIndex" : "LocalSecondaryIndex", &object));
-    for (dom::key_value_pair field : object) {
-      if (field.value.is_null()) continue;
-      if (field.key == "IndexName") {
-        std::string_view s;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
-      } else if (field.key == "KeySchema") {
-        std::vector<RawKeySchemaElement> key_schema;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(field.value, &key_schema));
-      } else if (field.key == "Projection") {
-        DDBX_CODEC_RETURN_IF_ERROR(CheckProjection(field.value));
-      } else if (global && field.key == "ProvisionedThroughput") {
-        RawThroughput throughput;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(field.value, &throughput));
-      }
-    }
-  }
-  return Status::Ok();
+// LocalSecondaryIndexes / GlobalSecondaryIndexes.
+Status ReadIndexes(dom::element e, bool global, std::vector<RawIndex>* out) {
+  return ReadStructList(
+      e, global ? "GlobalSecondaryIndex" : "LocalSecondaryIndex", out,
+      [global](std::string_view key, dom::element value, RawIndex* index) -> Status {
+        if (key == "IndexName") {
+          std::string_view s;
+          DDBX_CODEC_RETURN_IF_ERROR(ReadString(value, &s));
+          index->index_name = s;
+        } else if (key == "KeySchema") {
+          index->key_schema.emplace();
+          DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(value, &*index->key_schema));
+        } else if (key == "Projection") {
+          DDBX_CODEC_RETURN_IF_ERROR(ReadProjection(value, index));
+        } else if (global && key == "ProvisionedThroughput") {
+          index->provisioned_throughput.emplace();
+          DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(value, &*index->provisioned_throughput));
+        }
+        return Status::Ok();
+      });
 }
 
 Status ReadCreateTable(dom::object body, RawCreateTable* r) {
@@ -934,13 +940,11 @@ Status ReadCreateTable(dom::object body, RawCreateTable* r) {
       r->tags.emplace();
       DDBX_CODEC_RETURN_IF_ERROR(ReadTags(field.value, &*r->tags));
     } else if (key == "LocalSecondaryIndexes") {
-      size_t n = 0;
-      DDBX_CODEC_RETURN_IF_ERROR(CheckIndexes(field.value, false, &n));
-      r->local_secondary_indexes = n;
+      r->local_secondary_indexes.emplace();
+      DDBX_CODEC_RETURN_IF_ERROR(ReadIndexes(field.value, false, &*r->local_secondary_indexes));
     } else if (key == "GlobalSecondaryIndexes") {
-      size_t n = 0;
-      DDBX_CODEC_RETURN_IF_ERROR(CheckIndexes(field.value, true, &n));
-      r->global_secondary_indexes = n;
+      r->global_secondary_indexes.emplace();
+      DDBX_CODEC_RETURN_IF_ERROR(ReadIndexes(field.value, true, &*r->global_secondary_indexes));
     }
   }
   return Status::Ok();
@@ -1022,6 +1026,183 @@ std::optional<Error> CheckKeySchema(const std::vector<RawKeySchemaElement>& key_
   return std::nullopt;
 }
 
+constexpr size_t kMaxLocalSecondaryIndexes = 5;
+constexpr size_t kMaxGlobalSecondaryIndexes = 20;
+constexpr size_t kMaxProjectedAttributes = 100;
+
+// The member constraints of each index, into the request's constraint list.
+void CheckIndexConstraints(Constraints* c, const std::vector<RawIndex>& indexes,
+                           std::string_view list) {
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    const RawIndex& index = indexes[i];
+    c->TableName(index.index_name, ElementPath(list, i, "indexName"), true);
+    const std::string key_path = ElementPath(list, i, "keySchema");
+    if (c->NotNull(index.key_schema.has_value(), key_path)) {
+      const auto& ks = *index.key_schema;
+      if (ks.empty()) c->Fail("[]", key_path, "Member must have length greater than or equal to 1");
+      if (ks.size() > 2) {
+        c->Fail(DescribeKeySchemaList(ks), key_path,
+                "Member must have length less than or equal to 2");
+      }
+      for (size_t k = 0; k < ks.size(); ++k) {
+        const std::string base = Concat({key_path, ".", std::to_string(k + 1), ".member."});
+        const std::string name_path = Concat({base, "attributeName"});
+        if (c->NotNull(ks[k].attribute_name.has_value(), name_path)) {
+          c->Length(*ks[k].attribute_name, name_path, 1, 255);
+        }
+        const std::string type_path = Concat({base, "keyType"});
+        if (c->NotNull(ks[k].key_type.has_value(), type_path)) {
+          c->Enum(ks[k].key_type, type_path, {"HASH", "RANGE"}, "[HASH, RANGE]");
+        }
+      }
+    }
+    if (c->NotNull(index.has_projection, ElementPath(list, i, "projection"))) {
+      c->Enum(index.projection_type, ElementPath(list, i, "projection.projectionType"),
+              {"ALL", "INCLUDE", "KEYS_ONLY"}, "[ALL, INCLUDE, KEYS_ONLY]");
+    }
+    if (index.provisioned_throughput.has_value()) {
+      const RawThroughput& t = *index.provisioned_throughput;
+      const std::string write_path = ElementPath(list, i, "provisionedThroughput.writeCapacityUnits");
+      if (c->NotNull(t.write_capacity_units.has_value(), write_path)) {
+        c->AtLeast(*t.write_capacity_units, write_path, 1);
+      }
+      const std::string read_path = ElementPath(list, i, "provisionedThroughput.readCapacityUnits");
+      if (c->NotNull(t.read_capacity_units.has_value(), read_path)) {
+        c->AtLeast(*t.read_capacity_units, read_path, 1);
+      }
+    }
+  }
+}
+
+// One index against the table (DynamoDB's order, as dynalite records it): its key attributes
+// defined, its key schema well formed, an LSI's range key and leading hash key, its projection,
+// its throughput against the billing mode, its name unique among all the table's indexes.
+std::optional<Error> CheckIndex(const RawIndex& index, const RawCreateTable& r, bool global,
+                                std::vector<std::string_view>* names) {
+  const std::vector<RawKeySchemaElement>& ks = *index.key_schema;
+  std::vector<std::string_view> keys;
+  for (const RawKeySchemaElement& k : ks) keys.push_back(*k.attribute_name);
+  std::vector<std::string_view> defined;
+  for (const RawAttributeDefinition& d : *r.attribute_definitions) defined.push_back(*d.attribute_name);
+  for (std::string_view key : keys) {
+    if (std::find(defined.begin(), defined.end(), key) == defined.end()) {
+      return InvalidParameter(Concat({"Some index key attributes are not defined in "
+                                      "AttributeDefinitions. Keys: ",
+                                      JoinList(keys), ", AttributeDefinitions: ",
+                                      JoinList(defined)}));
+    }
+  }
+  if (keys.size() == 2 && keys[0] == keys[1]) {
+    return Invalid(
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  }
+  if (*ks[0].key_type != "HASH") {
+    return Invalid("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  }
+  if (ks.size() == 2 && *ks[1].key_type != "RANGE") {
+    return Invalid("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+  }
+  const std::string_view name = *index.index_name;
+  if (!global) {
+    if (ks.size() < 2) {
+      return InvalidParameter(Concat({"Index KeySchema does not have a range key for index: ", name}));
+    }
+    const std::string_view table_hash = *(*r.key_schema)[0].attribute_name;
+    if (keys[0] != table_hash) {
+      return InvalidParameter(
+          Concat({"Index KeySchema does not have the same leading hash key as table KeySchema "
+                  "for index: ",
+                  name, ". index hash key: ", keys[0], ", table hash key: ", table_hash}));
+    }
+  }
+  if (!index.projection_type.has_value()) {
+    return InvalidParameter("Unknown ProjectionType: null");
+  }
+  const std::string_view type = *index.projection_type;
+  if (type != "INCLUDE" && index.non_key_attributes.has_value()) {
+    return InvalidParameter(Concat({"ProjectionType is ", type, ", but NonKeyAttributes is specified"}));
+  }
+  if (type == "INCLUDE" && !index.non_key_attributes.has_value()) {
+    return InvalidParameter("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+  }
+  if (global) {
+    const bool pay_per_request = r.billing_mode == "PAY_PER_REQUEST";
+    if (pay_per_request && index.provisioned_throughput.has_value()) {
+      return InvalidParameter(Concat({"ProvisionedThroughput should not be specified for index: ",
+                                      name, " when BillingMode is PAY_PER_REQUEST"}));
+    }
+    if (!pay_per_request && !index.provisioned_throughput.has_value()) {
+      return InvalidParameter(
+          Concat({"ProvisionedThroughput must be specified for index: ", name}));
+    }
+  }
+  if (std::find(names->begin(), names->end(), name) != names->end()) {
+    return InvalidParameter(Concat({"Duplicate index name: ", name}));
+  }
+  names->push_back(name);
+  return std::nullopt;
+}
+
+// What holds over all the indexes together: at most 100 projected non-key attributes, and every
+// attribute definition used by a key schema.
+std::optional<Error> CheckIndexTotals(const RawCreateTable& r) {
+  size_t projected = 0;
+  std::vector<std::string_view> used;
+  auto use = [&used](const std::vector<RawKeySchemaElement>& ks) {
+    for (const RawKeySchemaElement& k : ks) {
+      if (std::find(used.begin(), used.end(), *k.attribute_name) == used.end()) {
+        used.push_back(*k.attribute_name);
+      }
+    }
+  };
+  use(*r.key_schema);
+  for (const auto* list : {&r.local_secondary_indexes, &r.global_secondary_indexes}) {
+    if (!list->has_value()) continue;
+    for (const RawIndex& index : **list) {
+      use(*index.key_schema);
+      if (index.non_key_attributes.has_value()) projected += index.non_key_attributes->size();
+    }
+  }
+  if (projected > kMaxProjectedAttributes) {
+    return InvalidParameter(Concat({"Number of projected attributes in all indexes exceeds limit "
+                                    "of 100. Total number: ",
+                                    std::to_string(projected)}));
+  }
+  std::vector<std::string_view> defined;
+  for (const RawAttributeDefinition& d : *r.attribute_definitions) defined.push_back(*d.attribute_name);
+  for (std::string_view name : defined) {
+    if (std::find(used.begin(), used.end(), name) == used.end()) {
+      std::sort(used.begin(), used.end());
+      return InvalidParameter(Concat({"Some AttributeDefinitions are not used. AttributeDefinitions: ",
+                                      JoinList(defined), ", keys used: ", JoinList(used)}));
+    }
+  }
+  return std::nullopt;
+}
+
+SecondaryIndex BuildIndex(const RawIndex& raw) {
+  SecondaryIndex index;
+  index.index_name = std::string(*raw.index_name);
+  for (const RawKeySchemaElement& k : *raw.key_schema) {
+    index.key_schema.push_back(
+        {std::string(*k.attribute_name), *k.key_type == "HASH" ? KeyType::kHash : KeyType::kRange});
+  }
+  const std::string_view type = *raw.projection_type;
+  index.projection.type = type == "ALL"         ? ProjectionType::kAll
+                          : type == "KEYS_ONLY" ? ProjectionType::kKeysOnly
+                                                : ProjectionType::kInclude;
+  if (raw.non_key_attributes.has_value()) {
+    for (std::string_view name : *raw.non_key_attributes) {
+      index.projection.non_key_attributes.emplace_back(name);
+    }
+  }
+  if (raw.provisioned_throughput.has_value()) {
+    index.provisioned_throughput = {*raw.provisioned_throughput->read_capacity_units,
+                                    *raw.provisioned_throughput->write_capacity_units};
+  }
+  return index;
+}
+
 Result<CreateTableRequest> CheckCreateTable(const RawCreateTable& r) {
   if (std::optional<Error> e = CheckRequiredTableName(r.table_name)) return std::move(*e);
 
@@ -1071,6 +1252,11 @@ Result<CreateTableRequest> CheckCreateTable(const RawCreateTable& r) {
       }
     }
   }
+  for (const auto& [list, path] :
+       {std::pair{&r.local_secondary_indexes, "localSecondaryIndexes"},
+        std::pair{&r.global_secondary_indexes, "globalSecondaryIndexes"}}) {
+    if (list->has_value()) CheckIndexConstraints(&c, **list, path);
+  }
   if (r.tags.has_value()) {
     const auto& tags = *r.tags;
     for (size_t i = 0; i < tags.size(); ++i) {
@@ -1116,16 +1302,39 @@ Result<CreateTableRequest> CheckCreateTable(const RawCreateTable& r) {
           CheckKeySchema(*r.key_schema, *r.attribute_definitions, has_indexes)) {
     return std::move(*e);
   }
-  if (r.local_secondary_indexes == size_t{0}) {
-    return InvalidParameter("List of LocalSecondaryIndexes is empty");
+  std::vector<std::string_view> index_names;
+  if (r.local_secondary_indexes.has_value()) {
+    const std::vector<RawIndex>& lsis = *r.local_secondary_indexes;
+    if (lsis.empty()) return InvalidParameter("List of LocalSecondaryIndexes is empty");
+    if (r.key_schema->size() < 2) {
+      return InvalidParameter(
+          "Table KeySchema does not have a range key, which is required when specifying a "
+          "LocalSecondaryIndex");
+    }
+    for (const RawIndex& index : lsis) {
+      if (std::optional<Error> e = CheckIndex(index, r, /*global=*/false, &index_names)) {
+        return std::move(*e);
+      }
+    }
+    if (lsis.size() > kMaxLocalSecondaryIndexes) {
+      return InvalidParameter("Number of LocalSecondaryIndexes exceeds per-table limit of 5");
+    }
   }
-  if (r.global_secondary_indexes == size_t{0}) {
-    return InvalidParameter("List of GlobalSecondaryIndexes is empty");
+  if (r.global_secondary_indexes.has_value()) {
+    const std::vector<RawIndex>& gsis = *r.global_secondary_indexes;
+    if (gsis.empty()) return InvalidParameter("List of GlobalSecondaryIndexes is empty");
+    for (const RawIndex& index : gsis) {
+      if (std::optional<Error> e = CheckIndex(index, r, /*global=*/true, &index_names)) {
+        return std::move(*e);
+      }
+    }
+    if (gsis.size() > kMaxGlobalSecondaryIndexes) {
+      return InvalidParameter("GlobalSecondaryIndex count exceeds the per-table limit of 20");
+    }
   }
   if (has_indexes) {
-    return Unsupported("secondary indexes (LocalSecondaryIndexes, GlobalSecondaryIndexes)");
-  }
-  if (r.key_schema->size() != r.attribute_definitions->size()) {
+    if (std::optional<Error> e = CheckIndexTotals(r)) return std::move(*e);
+  } else if (r.key_schema->size() != r.attribute_definitions->size()) {
     return InvalidParameter(
         "Number of attributes in KeySchema does not exactly match number of attributes defined "
         "in AttributeDefinitions");
@@ -1156,6 +1365,16 @@ Result<CreateTableRequest> CheckCreateTable(const RawCreateTable& r) {
   if (r.tags.has_value()) {
     for (const RawTag& t : *r.tags) {
       request.tags.push_back({std::string(*t.key), std::string(*t.value)});
+    }
+  }
+  if (r.local_secondary_indexes.has_value()) {
+    for (const RawIndex& index : *r.local_secondary_indexes) {
+      request.local_secondary_indexes.push_back(BuildIndex(index));
+    }
+  }
+  if (r.global_secondary_indexes.has_value()) {
+    for (const RawIndex& index : *r.global_secondary_indexes) {
+      request.global_secondary_indexes.push_back(BuildIndex(index));
     }
   }
   return request;
@@ -1299,7 +1518,8 @@ Status ReadGsiUpdateAction(std::string_view key, dom::element value, RawGsiUpdat
         DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(f.value, &*u.create_key_schema));
       } else if (f.key == "Projection") {
         u.create_has_projection = true;
-        DDBX_CODEC_RETURN_IF_ERROR(CheckProjection(f.value));
+        RawIndex projection;  // type-checked here; GSI creation by UpdateTable is refused later
+        DDBX_CODEC_RETURN_IF_ERROR(ReadProjection(f.value, &projection));
       } else if (f.key == "ProvisionedThroughput") {
         u.create_throughput.emplace();
         DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(f.value, &*u.create_throughput));

@@ -71,6 +71,32 @@ struct ProvisionedThroughput {
   bool operator==(const ProvisionedThroughput&) const = default;
 };
 
+enum class ProjectionType : uint8_t { kAll, kKeysOnly, kInclude };
+
+// Which attributes a secondary index holds besides the keys.
+struct Projection {
+  ProjectionType type = ProjectionType::kAll;
+  std::vector<std::string> non_key_attributes;  // INCLUDE only, as declared
+  bool operator==(const Projection&) const = default;
+};
+
+enum class IndexStatus : uint8_t { kCreating, kUpdating, kDeleting, kActive };
+
+// A secondary index as declared (CreateTable) and described (DescribeTable).
+struct SecondaryIndex {
+  std::string index_name;
+  std::vector<KeySchemaElement> key_schema;  // HASH first, then RANGE if any
+  Projection projection;
+  ProvisionedThroughput provisioned_throughput;  // GSIs; zeros on PAY_PER_REQUEST tables
+  // Described only:
+  std::string index_arn;  // arn:...:table/<table>/index/<index>
+  IndexStatus index_status = IndexStatus::kActive;  // GSIs
+  bool backfilling = false;                         // GSIs added by UpdateTable, while filling
+  int64_t item_count = 0;
+  int64_t index_size_bytes = 0;
+  bool operator==(const SecondaryIndex&) const = default;
+};
+
 struct Tag {
   std::string key;
   std::string value;
@@ -95,6 +121,8 @@ struct TableDescription {
   int64_t item_count = 0;
   int64_t table_size_bytes = 0;
   bool deletion_protection_enabled = false;
+  std::vector<SecondaryIndex> local_secondary_indexes;
+  std::vector<SecondaryIndex> global_secondary_indexes;
 
   // The key schema's attribute names, for convenience.
   const std::string& hash_key_name() const { return key_schema.front().attribute_name; }
@@ -113,6 +141,8 @@ struct CreateTableRequest {
   std::optional<ProvisionedThroughput> provisioned_throughput;
   bool deletion_protection_enabled = false;
   std::vector<Tag> tags;
+  std::vector<SecondaryIndex> local_secondary_indexes;
+  std::vector<SecondaryIndex> global_secondary_indexes;
 };
 
 struct DescribeTableRequest {

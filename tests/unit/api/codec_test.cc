@@ -1132,7 +1132,7 @@ TEST_CASE("CreateTable's key schema checks", "[codec][create]") {
                   no_definition);
 }
 
-TEST_CASE("CreateTable refuses secondary indexes after DynamoDB's checks", "[codec][create]") {
+TEST_CASE("CreateTable checks secondary indexes in DynamoDB's order", "[codec][create]") {
   const std::string_view hash_a = R"([{"KeyType":"HASH","AttributeName":"a"}])";
   CheckValidation(
       DecodeCreateTable(
@@ -1145,9 +1145,86 @@ TEST_CASE("CreateTable refuses secondary indexes after DynamoDB's checks", "[cod
   const std::string gsi =
       R"("BillingMode":"PAY_PER_REQUEST","GlobalSecondaryIndexes":[{"IndexName":"idx",)"
       R"("KeySchema":[{"AttributeName":"b","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}])";
-  CheckValidation(DecodeCreateTable(CreateBody(kAB, hash_a, gsi)),
-                  "ddbx does not support secondary indexes (LocalSecondaryIndexes, "
-                  "GlobalSecondaryIndexes) yet");
+  auto decoded = DecodeCreateTable(CreateBody(kAB, hash_a, gsi));
+  REQUIRE(decoded.ok());
+  REQUIRE(decoded.value().global_secondary_indexes.size() == 1);
+  CHECK(decoded.value().global_secondary_indexes[0].index_name == "idx");
+  CHECK(decoded.value().global_secondary_indexes[0].key_schema ==
+        std::vector<KeySchemaElement>{{"b", KeyType::kHash}});
+  CHECK(decoded.value().global_secondary_indexes[0].projection.type == ProjectionType::kAll);
+
+  // Table a (HASH) + s (RANGE); definitions a, s, x (S), n (N).
+  const std::string defs =
+      R"([{"AttributeName":"a","AttributeType":"S"},{"AttributeName":"s","AttributeType":"S"},)"
+      R"({"AttributeName":"x","AttributeType":"S"},{"AttributeName":"n","AttributeType":"N"}])";
+  const std::string keys =
+      R"([{"AttributeName":"a","KeyType":"HASH"},{"AttributeName":"s","KeyType":"RANGE"}])";
+  auto lsi = [](std::string_view name, std::string_view hash, std::string_view range,
+                std::string_view projection = R"({"ProjectionType":"ALL"})") {
+    return "{\"IndexName\":\"" + std::string(name) + R"(","KeySchema":[{"AttributeName":")" +
+           std::string(hash) + R"(","KeyType":"HASH"},{"AttributeName":")" + std::string(range) +
+           R"(","KeyType":"RANGE"}],"Projection":)" + std::string(projection) + "}";
+  };
+  auto body = [&](std::string_view indexes) {
+    return CreateBody(defs, keys, R"("BillingMode":"PAY_PER_REQUEST",)" + std::string(indexes));
+  };
+  struct Case {
+    std::string indexes;
+    std::string message;
+  };
+  const std::string invalid = "One or more parameter values were invalid: ";
+  const std::vector<Case> cases = {
+      {R"("LocalSecondaryIndexes":[)" + lsi("ix1", "a", "zz") + R"(],"GlobalSecondaryIndexes":[)" +
+           lsi("gx1", "x", "n") + "]",
+       invalid + "Some index key attributes are not defined in AttributeDefinitions. Keys: [a, "
+                 "zz], AttributeDefinitions: [a, s, x, n]"},
+      {R"("LocalSecondaryIndexes":[)" + lsi("ix1", "x", "n") + R"(],"GlobalSecondaryIndexes":[)" +
+           lsi("gx1", "x", "n") + "]",
+       invalid + "Index KeySchema does not have the same leading hash key as table KeySchema for "
+                 "index: ix1. index hash key: x, table hash key: a"},
+      {R"("LocalSecondaryIndexes":[)" + lsi("ix1", "a", "a") + R"(],"GlobalSecondaryIndexes":[)" +
+           lsi("gx1", "x", "n") + "]",
+       "Both the Hash Key and the Range Key element in the KeySchema have the same name"},
+      {R"("LocalSecondaryIndexes":[)" + lsi("ix1", "a", "x", R"({"ProjectionType":"KEYS_ONLY","NonKeyAttributes":["q"]})") +
+           R"(],"GlobalSecondaryIndexes":[)" + lsi("gx1", "x", "n") + "]",
+       invalid + "ProjectionType is KEYS_ONLY, but NonKeyAttributes is specified"},
+      {R"("LocalSecondaryIndexes":[)" + lsi("ix1", "a", "x", R"({"ProjectionType":"INCLUDE"})") +
+           R"(],"GlobalSecondaryIndexes":[)" + lsi("gx1", "x", "n") + "]",
+       invalid + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified"},
+      {R"("LocalSecondaryIndexes":[)" + lsi("dup", "a", "x") + R"(],"GlobalSecondaryIndexes":[)" +
+           lsi("dup", "x", "n") + "]",
+       invalid + "Duplicate index name: dup"},
+      {R"("GlobalSecondaryIndexes":[)" + lsi("gx1", "x", "s") + "]",
+       invalid + "Some AttributeDefinitions are not used. AttributeDefinitions: [a, s, x, n], "
+                 "keys used: [a, s, x]"},
+      {R"("GlobalSecondaryIndexes":[{"IndexName":"gx1","KeySchema":[{"AttributeName":"x","KeyType":"HASH"},)"
+       R"({"AttributeName":"n","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"},)"
+       R"("ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}])",
+       invalid + "ProvisionedThroughput should not be specified for index: gx1 when BillingMode "
+                 "is PAY_PER_REQUEST"},
+      {R"("GlobalSecondaryIndexes":[{"IndexName":"gx1","KeySchema":[{"AttributeName":"x","KeyType":"HASH"}],)"
+       R"("Projection":{"ProjectionType":"SOME"}}])",
+       "1 validation error detected: Value 'SOME' at "
+       "'globalSecondaryIndexes.1.member.projection.projectionType' failed to satisfy "
+       "constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.indexes);
+    CheckValidation(DecodeCreateTable(body(c.indexes)), c.message);
+  }
+  // An LSI needs a table with a range key.
+  CheckValidation(
+      DecodeCreateTable(CreateBody(kAB, hash_a,
+                                   R"("BillingMode":"PAY_PER_REQUEST","LocalSecondaryIndexes":[)" +
+                                       lsi("ix1", "a", "b") + "]")),
+      invalid + "Table KeySchema does not have a range key, which is required when specifying "
+                "a LocalSecondaryIndex");
+  auto both = DecodeCreateTable(body(R"("LocalSecondaryIndexes":[)" +
+                                     lsi("ix1", "a", "x", R"({"ProjectionType":"INCLUDE","NonKeyAttributes":["q","r"]})") +
+                                     R"(],"GlobalSecondaryIndexes":[)" + lsi("gx1", "x", "n") + "]"));
+  REQUIRE(both.ok());
+  CHECK(both.value().local_secondary_indexes.at(0).projection.non_key_attributes ==
+        std::vector<std::string>{"q", "r"});
   // With indexes, a key attribute missing from the definitions is named.
   CheckValidation(
       DecodeCreateTable(CreateBody(kAB, R"([{"KeyType":"HASH","AttributeName":"z"}])", gsi)),
