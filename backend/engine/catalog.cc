@@ -13,9 +13,12 @@ namespace {
 // decrease of capacity, decreases today, deletion protection, tags; then (version 2) the TTL
 // attribute name, TTL enabled, the last TTL change. Strings are varint length + bytes; doubles
 // are their IEEE-754 bits as u64 BE; small enums and flags are one byte. Version 1 records (no
-// TTL fields) still decode, with TTL never enabled.
+// TTL fields) still decode, with TTL never enabled. Version 3 appends the secondary indexes:
+// count, then per index its number (u16 BE), global flag, name, key schema, projection type,
+// non-key attributes, read and write capacity.
 constexpr char kRecordVersion1 = 0x01;
-constexpr char kRecordVersion = 0x02;
+constexpr char kRecordVersion2 = 0x02;
+constexpr char kRecordVersion = 0x03;
 
 void AppendString(std::string_view s, std::string* out) {
   AppendVarint64(s.size(), out);
@@ -51,6 +54,24 @@ bool KeyTypeFromByte(uint8_t b, api::KeyType* out) {
 }
 char BillingModeByte(api::BillingMode mode) {
   return mode == api::BillingMode::kProvisioned ? 0 : 1;
+}
+char ProjectionTypeByte(api::ProjectionType type) {
+  switch (type) {
+    case api::ProjectionType::kAll:
+      return 0;
+    case api::ProjectionType::kKeysOnly:
+      return 1;
+    case api::ProjectionType::kInclude:
+      return 2;
+  }
+  return 0;
+}
+bool ProjectionTypeFromByte(uint8_t b, api::ProjectionType* out) {
+  static constexpr api::ProjectionType kTypes[] = {
+      api::ProjectionType::kAll, api::ProjectionType::kKeysOnly, api::ProjectionType::kInclude};
+  if (b >= 3) return false;
+  *out = kTypes[b];
+  return true;
 }
 bool BillingModeFromByte(uint8_t b, api::BillingMode* out) {
   if (b >= 2) return false;
@@ -156,6 +177,24 @@ std::string EncodeTableRecord(const TableInfo& info) {
   AppendString(info.ttl.attribute_name, &out);
   out.push_back(info.ttl.enabled ? 1 : 0);
   AppendDouble(info.ttl.last_change, &out);
+  AppendVarint64(info.indexes.size(), &out);
+  for (const IndexInfo& index : info.indexes) {
+    out.push_back(static_cast<char>(index.id >> 8));
+    out.push_back(static_cast<char>(index.id & 0xFF));
+    out.push_back(index.global ? 1 : 0);
+    const api::SecondaryIndex& d = index.definition;
+    AppendString(d.index_name, &out);
+    AppendVarint64(d.key_schema.size(), &out);
+    for (const auto& element : d.key_schema) {
+      AppendString(element.attribute_name, &out);
+      out.push_back(KeyTypeByte(element.key_type));
+    }
+    out.push_back(ProjectionTypeByte(d.projection.type));
+    AppendVarint64(d.projection.non_key_attributes.size(), &out);
+    for (const std::string& name : d.projection.non_key_attributes) AppendString(name, &out);
+    AppendVarint64(static_cast<uint64_t>(d.provisioned_throughput.read_capacity_units), &out);
+    AppendVarint64(static_cast<uint64_t>(d.provisioned_throughput.write_capacity_units), &out);
+  }
   return out;
 }
 
@@ -163,8 +202,8 @@ api::Result<TableInfo> DecodeTableRecord(std::string_view record) {
   auto corrupt = [] { return api::Error::Internal("Internal server error: corrupt table record"); };
   Reader r(record);
   uint8_t version = 0;
-  if (!r.Byte(&version) || (version != static_cast<uint8_t>(kRecordVersion) &&
-                            version != static_cast<uint8_t>(kRecordVersion1))) {
+  if (!r.Byte(&version) || version < static_cast<uint8_t>(kRecordVersion1) ||
+      version > static_cast<uint8_t>(kRecordVersion)) {
     return corrupt();
   }
 
@@ -203,11 +242,42 @@ api::Result<TableInfo> DecodeTableRecord(std::string_view record) {
     api::Tag tag;
     if (r.String(&tag.key) && r.String(&tag.value)) info.tags.push_back(std::move(tag));
   }
-  if (version == static_cast<uint8_t>(kRecordVersion)) {
+  if (version >= static_cast<uint8_t>(kRecordVersion2)) {
     uint8_t enabled = 0;
     if (r.ok() && r.String(&info.ttl.attribute_name) && r.Byte(&enabled) &&
         r.Double(&info.ttl.last_change)) {
       info.ttl.enabled = enabled != 0;
+    }
+  }
+  if (version >= static_cast<uint8_t>(kRecordVersion) && r.ok() && r.Count(&count)) {
+    for (uint64_t i = 0; r.ok() && i < count; ++i) {
+      IndexInfo index;
+      uint8_t hi = 0, lo = 0, global = 0;
+      uint64_t elements = 0, names = 0;
+      api::SecondaryIndex& d = index.definition;
+      if (!(r.Byte(&hi) && r.Byte(&lo) && r.Byte(&global) && r.String(&d.index_name) &&
+            r.Count(&elements))) {
+        break;
+      }
+      index.id = static_cast<uint16_t>((hi << 8) | lo);
+      index.global = global != 0;
+      for (uint64_t k = 0; r.ok() && k < elements; ++k) {
+        api::KeySchemaElement element;
+        if (r.String(&element.attribute_name) && r.EnumByte(KeyTypeFromByte, &element.key_type)) {
+          d.key_schema.push_back(std::move(element));
+        }
+      }
+      if (!(r.ok() && r.EnumByte(ProjectionTypeFromByte, &d.projection.type) && r.Count(&names))) {
+        break;
+      }
+      for (uint64_t k = 0; r.ok() && k < names; ++k) {
+        std::string name;
+        if (r.String(&name)) d.projection.non_key_attributes.push_back(std::move(name));
+      }
+      if (r.Int64(&d.provisioned_throughput.read_capacity_units) &&
+          r.Int64(&d.provisioned_throughput.write_capacity_units)) {
+        info.indexes.push_back(std::move(index));
+      }
     }
   }
   if (!r.ok() || !r.done()) return corrupt();
@@ -227,6 +297,16 @@ api::Result<TableInfo> DecodeTableRecord(std::string_view record) {
   for (const auto& element : d.key_schema) {
     if (!defined(element.attribute_name)) return corrupt();
   }
+  for (const IndexInfo& index : info.indexes) {
+    const auto& ks = index.definition.key_schema;
+    if (ks.empty() || ks.size() > 2 || ks[0].key_type != api::KeyType::kHash ||
+        (ks.size() == 2 && ks[1].key_type != api::KeyType::kRange)) {
+      return corrupt();
+    }
+    for (const auto& element : ks) {
+      if (!defined(element.attribute_name)) return corrupt();
+    }
+  }
   d.table_status = api::TableStatus::kActive;
   return info;
 }
@@ -242,13 +322,33 @@ api::TableDescription SchemaOf(const api::TableDescription& d) {
   return schema;
 }
 
+std::vector<IndexShape> ShapesOf(const TableInfo& info) {
+  std::vector<IndexShape> shapes;
+  for (const IndexInfo& index : info.indexes) {
+    api::TableDescription keys;  // KeyShape::Of reads the key schema and its definitions
+    keys.attribute_definitions = info.description.attribute_definitions;
+    keys.key_schema = index.definition.key_schema;
+    shapes.push_back(IndexShape{index.id, index.global, index.definition.index_name,
+                                KeyShape::Of(keys), index.definition.projection});
+  }
+  return shapes;
+}
+
 }  // namespace
 
 Table::Table(TableInfo info)
     : id_(info.id),
       schema_(SchemaOf(info.description)),
       shape_(KeyShape::Of(info.description)),
+      indexes_(ShapesOf(info)),
       info_(std::move(info)) {}
+
+const IndexShape* Table::FindIndex(std::string_view name) const {
+  for (const IndexShape& index : indexes_) {
+    if (index.name == name) return &index;
+  }
+  return nullptr;
+}
 
 TableInfo Table::info() const {
   std::lock_guard lock(info_mu_);

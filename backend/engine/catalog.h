@@ -39,6 +39,24 @@ struct TimeToLive {
   bool operator==(const TimeToLive&) const = default;
 };
 
+// One secondary index of a table, as stored: its number within the table (its entries' key
+// space, key_codec.h) and its definition. Numbers are never reused within a table.
+struct IndexInfo {
+  uint16_t id = 0;
+  bool global = false;
+  api::SecondaryIndex definition;  // name, key schema, projection, throughput
+  bool operator==(const IndexInfo&) const = default;
+};
+
+// The run-time form of an index: what writes and reads need at hand.
+struct IndexShape {
+  uint16_t id = 0;
+  bool global = false;
+  std::string name;
+  KeyShape shape;  // the index's own partition and sort key
+  api::Projection projection;
+};
+
 // What the engine stores about one table.
 struct TableInfo {
   uint32_t id = 0;  // numeric id: prefixes the table's item keys; never reused
@@ -47,6 +65,7 @@ struct TableInfo {
   api::TableDescription description;
   std::vector<api::Tag> tags;
   TimeToLive ttl;
+  std::vector<IndexInfo> indexes;  // LSIs and GSIs, in declaration order
 };
 
 // The persisted form of a TableInfo, and back. Decoding malformed bytes: InternalServerError.
@@ -65,6 +84,11 @@ class Table {
   // lives: what item and key validation needs (api/validation.h). Only those three fields are
   // filled in; the table's current settings are in info().
   const api::TableDescription& schema() const { return schema_; }
+  // The table's secondary indexes, fixed at CreateTable (schema() also carries their key
+  // schemas and the definitions of their key attributes, for validation).
+  const std::vector<IndexShape>& indexes() const { return indexes_; }
+  // The index named `name`, or null.
+  const IndexShape* FindIndex(std::string_view name) const;
 
   // A snapshot of everything stored about the table. UpdateTable changes the settings (billing
   // mode, throughput, deletion protection), so callers get a copy.
@@ -92,6 +116,7 @@ class Table {
   const uint32_t id_;
   const api::TableDescription schema_;
   const KeyShape shape_;
+  const std::vector<IndexShape> indexes_;
   mutable std::mutex info_mu_;
   TableInfo info_;  // GUARDED_BY(info_mu_)
   std::shared_mutex lifecycle_mu_;

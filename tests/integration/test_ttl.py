@@ -318,7 +318,8 @@ def test_wrong_json_types(ddb, port, hash_table, spec):
     assert desc == {"TimeToLiveStatus": "DISABLED"}
 
 
-@pytest.mark.parametrize("name", ["ab", "a", "abc;", "a" * 256])
+@pytest.mark.parametrize("name", ["ab", "a", "abc;", "a" * 256],
+                         ids=["2-chars", "1-char", "semicolon", "256-chars"])
 def test_bad_table_names_like_describe_table(port, name):
     expected = u.call(port, "DescribeTable", {"TableName": name})
     assert expected.status == 400

@@ -31,6 +31,14 @@ TableInfo SampleInfo() {
   d.deletion_protection_enabled = true;
   info.tags = {{"env", "prod"}, {"owner", ""}};
   info.ttl = {"expires_at", true, 1700000300.75};
+  IndexInfo gsi;
+  gsi.id = 7;
+  gsi.global = true;
+  gsi.definition.index_name = "by_owner";
+  gsi.definition.key_schema = {{d.key_schema[0].attribute_name, api::KeyType::kHash}};
+  gsi.definition.projection = {api::ProjectionType::kInclude, {"a", "b"}};
+  gsi.definition.provisioned_throughput = {3, 4};
+  info.indexes = {gsi};
   return info;
 }
 
@@ -53,6 +61,7 @@ TEST_CASE("table records round-trip every field", "[catalog]") {
   CHECK(out.description.table_status == api::TableStatus::kActive);
   CHECK(out.tags == info.tags);
   CHECK(out.ttl == info.ttl);
+  CHECK(out.indexes == info.indexes);
 
   TableInfo provisioned = SampleInfo();
   provisioned.description.billing_mode = api::BillingMode::kProvisioned;
@@ -85,7 +94,7 @@ TEST_CASE("table records have the documented layout", "[catalog]") {
   info.description.billing_mode = api::BillingMode::kPayPerRequest;
   info.ttl = {"exp", true, 2.0};
   std::string expected(
-      "\x02\x01\x02\x03\x04\x01t\x01"
+      "\x03\x01\x02\x03\x04\x01t\x01"
       "a\x01u",
       11);
   expected += std::string("\x01\x01k\x02", 4);  // attribute definitions: k B
@@ -98,10 +107,11 @@ TEST_CASE("table records have the documented layout", "[catalog]") {
   expected += std::string("\x00\x00\x00", 3);   // decreases, protection, no tags
   expected += std::string("\x03" "exp" "\x01", 5);  // TTL attribute, enabled
   expected += std::string("\x40\x00\0\0\0\0\0\0", 8);  // last TTL change 2.0
+  expected += '\x00';                                   // no secondary indexes
   CHECK(EncodeTableRecord(info) == expected);
 
   // A version 1 record (before TTL) still decodes, TTL never enabled.
-  std::string v1 = expected.substr(0, expected.size() - 13);
+  std::string v1 = expected.substr(0, expected.size() - 14);
   v1[0] = '\x01';
   auto old = DecodeTableRecord(v1);
   REQUIRE(old.ok());
