@@ -1965,6 +1965,104 @@ Result<AttributeValue> DecodeAttributeValueJson(std::string_view json) {
   });
 }
 
+namespace {
+
+void WriteKeySchema(JsonWriter* w, const std::vector<KeySchemaElement>& key_schema) {
+  w->Key("KeySchema");
+  w->BeginArray();
+  for (const KeySchemaElement& k : key_schema) {
+    w->BeginObject();
+    w->Key("AttributeName");
+    w->String(k.attribute_name);
+    w->Key("KeyType");
+    w->String(KeyTypeName(k.key_type));
+    w->EndObject();
+  }
+  w->EndArray();
+}
+
+std::string_view IndexStatusName(IndexStatus status) {
+  switch (status) {
+    case IndexStatus::kCreating:
+      return "CREATING";
+    case IndexStatus::kUpdating:
+      return "UPDATING";
+    case IndexStatus::kDeleting:
+      return "DELETING";
+    case IndexStatus::kActive:
+      return "ACTIVE";
+  }
+  return "ACTIVE";
+}
+
+std::string_view ProjectionTypeName(ProjectionType type) {
+  switch (type) {
+    case ProjectionType::kAll:
+      return "ALL";
+    case ProjectionType::kKeysOnly:
+      return "KEYS_ONLY";
+    case ProjectionType::kInclude:
+      return "INCLUDE";
+  }
+  return "ALL";
+}
+
+// LocalSecondaryIndexes / GlobalSecondaryIndexes of a description, members alphabetical; GSIs
+// also carry IndexStatus, ProvisionedThroughput and (while filling) Backfilling. Nothing when
+// the table has none.
+void WriteIndexList(JsonWriter* w, std::string_view member, const std::vector<SecondaryIndex>& list,
+                    bool global) {
+  if (list.empty()) return;
+  w->Key(member);
+  w->BeginArray();
+  for (const SecondaryIndex& index : list) {
+    w->BeginObject();
+    if (global && index.backfilling) {
+      w->Key("Backfilling");
+      w->Bool(true);
+    }
+    w->Key("IndexArn");
+    w->String(index.index_arn);
+    w->Key("IndexName");
+    w->String(index.index_name);
+    w->Key("IndexSizeBytes");
+    w->Int(index.index_size_bytes);
+    if (global) {
+      w->Key("IndexStatus");
+      w->String(IndexStatusName(index.index_status));
+    }
+    w->Key("ItemCount");
+    w->Int(index.item_count);
+    WriteKeySchema(w, index.key_schema);
+    w->Key("Projection");
+    w->BeginObject();
+    if (index.projection.type == ProjectionType::kInclude) {
+      w->Key("NonKeyAttributes");
+      w->BeginArray();
+      for (const std::string& name : index.projection.non_key_attributes) w->String(name);
+      w->EndArray();
+    }
+    w->Key("ProjectionType");
+    w->String(ProjectionTypeName(index.projection.type));
+    w->EndObject();
+    if (global) {
+      w->Key("ProvisionedThroughput");
+      w->BeginObject();
+      w->Key("NumberOfDecreasesToday");
+      w->Int(0);
+      w->Key("ReadCapacityUnits");
+      w->Int(index.provisioned_throughput.read_capacity_units);
+      w->Key("WriteCapacityUnits");
+      w->Int(index.provisioned_throughput.write_capacity_units);
+      w->EndObject();
+    }
+    w->EndObject();
+  }
+  w->EndArray();
+}
+
+}  // namespace
+
 void WriteTableDescription(JsonWriter* w, const TableDescription& t) {
   // Members in DynamoDB's order (alphabetical).
   w->BeginObject();
@@ -1997,19 +2095,11 @@ void WriteTableDescription(JsonWriter* w, const TableDescription& t) {
   w->Double(t.creation_date_time);
   w->Key("DeletionProtectionEnabled");
   w->Bool(t.deletion_protection_enabled);
+  WriteIndexList(w, "GlobalSecondaryIndexes", t.global_secondary_indexes, /*global=*/true);
   w->Key("ItemCount");
   w->Int(t.item_count);
-  w->Key("KeySchema");
-  w->BeginArray();
-  for (const KeySchemaElement& k : t.key_schema) {
-    w->BeginObject();
-    w->Key("AttributeName");
-    w->String(k.attribute_name);
-    w->Key("KeyType");
-    w->String(KeyTypeName(k.key_type));
-    w->EndObject();
-  }
-  w->EndArray();
+  WriteKeySchema(w, t.key_schema);
+  WriteIndexList(w, "LocalSecondaryIndexes", t.local_secondary_indexes, /*global=*/false);
   w->Key("ProvisionedThroughput");
   w->BeginObject();
   if (t.last_decrease_date_time != 0) {

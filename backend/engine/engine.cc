@@ -447,7 +447,10 @@ api::Result<TablePtr> Engine::FindActiveTable(const std::string& name) const {
 }
 
 api::Result<api::TableDescription> Engine::DescribeWithCounters(const Table& table) const {
-  api::TableDescription description = table.info().description;
+  const TableInfo info = table.info();
+  api::TableDescription description = info.description;
+  api::Status indexes = DescribeIndexes(table, info, &description);
+  if (!indexes.ok()) return indexes.error();
   // NumberOfDecreasesToday counts decreases during the current UTC calendar day: a count
   // recorded on an earlier day has expired.
   if (!SameUtcDay(description.last_decrease_date_time, Now())) {
@@ -487,6 +490,8 @@ size_t Engine::KeyStripe(std::string_view item_key) {
 api::Result<api::TableDescription> Engine::DoCreateTable(const api::CreateTableRequest& request) {
   api::Status schema_ok = CheckKeySchema(request);
   if (!schema_ok.ok()) return schema_ok.error();
+  schema_ok = CheckIndexKeysDefined(request);
+  if (!schema_ok.ok()) return schema_ok.error();
 
   std::lock_guard control(control_mu_);
   if (catalog_.Find(request.table_name)) return TableExists(request.table_name);
@@ -514,6 +519,7 @@ api::Result<api::TableDescription> Engine::DoCreateTable(const api::CreateTableR
         request.provisioned_throughput.value_or(api::ProvisionedThroughput{});
   }
   d.deletion_protection_enabled = request.deletion_protection_enabled;
+  AddIndexes(request, &info);
 
   std::string next_id;
   AppendUint32BE(info.id + 1, &next_id);
@@ -530,7 +536,14 @@ api::Result<api::TableDescription> Engine::DoCreateTable(const api::CreateTableR
   next_table_id_ = info.id + 1;
   api::TableDescription response = d;
   response.table_status = api::TableStatus::kCreating;
-  catalog_.Insert(std::make_shared<Table>(std::move(info)));
+  auto table = std::make_shared<Table>(std::move(info));
+  api::Status indexes = DescribeIndexes(*table, table->info(), &response);
+  if (!indexes.ok()) return indexes.error();
+  // DynamoDB answers CreateTable with its GSIs CREATING, like the table.
+  for (api::SecondaryIndex& index : response.global_secondary_indexes) {
+    index.index_status = api::IndexStatus::kCreating;
+  }
+  catalog_.Insert(std::move(table));
   return response;
 }
 
@@ -564,11 +577,15 @@ api::Result<api::TableDescription> Engine::DoDeleteTable(const api::DeleteTableR
   // One batch: the catalog entry, the counters and every item go together, or not at all.
   rocksdb::WriteBatch batch;
   rocksdb::Status status = batch.Delete(CatalogKey(request.table_name));
-  if (status.ok()) status = batch.Delete(CounterKey(table->id()));
+  // The table's counters and its indexes' (kCounterPrefix | id, and | index id after it).
+  if (status.ok()) status = batch.DeleteRange(CounterKey(table->id()), CounterKey(table->id() + 1));
   if (status.ok())
     status = batch.DeleteRange(ItemRangeBegin(table->id()), ItemRangeEnd(table->id()));
   if (status.ok()) {
     status = batch.DeleteRange(ExpiryRangeBegin(table->id()), ExpiryRangeEnd(table->id()));
+  }
+  if (status.ok()) {
+    status = batch.DeleteRange(IndexRangeBegin(table->id()), IndexRangeEnd(table->id()));
   }
   if (status.ok()) {
     rocksdb::WriteOptions write_options = DurableWrite(options_.in_memory);

@@ -285,10 +285,21 @@ class Engine final : public Backend {
 
   // ---- Time to live (engine_ttl.cc) ----
 
-  // Adds to `batch` the expiry-entry change of one item write of a table with TTL enabled:
-  // the entry of the item it replaces goes, the new item's comes (nothing when the expiry
-  // stays the same, or the table has no TTL). REQUIRES: as Commit.
-  api::Status AddExpiryChange(const ItemWrite& write, rocksdb::WriteBatch* batch) const;
+  // Adds to `batch` what one item write changes besides the item (engine_index.cc): its expiry
+  // entry (AddExpiryChange) and its entry in every secondary index, with each index's counter
+  // delta added to `index_deltas` (by counter key). An index key attribute the index cannot
+  // hold: ValidationException, and nothing may be written. REQUIRES: as Commit.
+  api::Status AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatch* batch,
+                                std::map<std::string, TableCounters>* index_deltas) const;
+  // The expiry-entry change of one item write of a table whose TTL attribute is `attribute`:
+  // the old item's entry goes, the new item's comes (nothing when the expiry stays the same).
+  api::Status AddExpiryChange(const Table& table, const std::string& attribute,
+                              const std::string& item_key, const std::optional<api::Item>& old_item,
+                              const std::optional<api::Item>& new_item,
+                              rocksdb::WriteBatch* batch) const;
+  // Appends each index's description, with its counters, to `description`.
+  api::Status DescribeIndexes(const Table& table, const TableInfo& info,
+                              api::TableDescription* description) const;
   api::Result<api::UpdateTimeToLiveResponse> DoUpdateTimeToLive(
       const api::UpdateTimeToLiveRequest& request);
   api::Result<api::DescribeTimeToLiveResponse> DoDescribeTimeToLive(

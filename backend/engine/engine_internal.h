@@ -13,6 +13,7 @@
 #include "api/codec.h"
 #include "api/error.h"
 #include "api/validation.h"
+#include "backend/engine/catalog.h"
 
 namespace ddbx::backend::engine {
 
@@ -53,6 +54,18 @@ inline api::Status CheckUpdatedItem(const api::Item& item) {
   }
   return api::Status::Ok();
 }
+
+// ---- Secondary indexes (engine_index.cc) ----
+
+// The attributes of `item` that `index` holds: all of them (ALL), or the table and index keys
+// and, for INCLUDE, the named attributes.
+api::Item ProjectForIndex(const api::Item& item, const IndexShape& index, const KeyShape& table);
+// The counters of one index: kCounterPrefix | table id | index id.
+std::string IndexCounterKey(uint32_t table_id, uint16_t index_id);
+// CreateTable: numbers the request's indexes (LSIs first, from 1) into `info`.
+void AddIndexes(const api::CreateTableRequest& request, TableInfo* info);
+// CreateTable: every index key attribute is defined (the codec checked the rest).
+api::Status CheckIndexKeysDefined(const api::CreateTableRequest& request);
 
 inline std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 

@@ -60,33 +60,22 @@ api::Error TtlInvalid(std::string message) { return api::Error::Validation(std::
 
 }  // namespace
 
-api::Status Engine::AddExpiryChange(const ItemWrite& write, rocksdb::WriteBatch* batch) const {
-  const std::optional<std::string> attribute = write.table->ttl_attribute();
-  if (!attribute) return api::Status::Ok();
+api::Status Engine::AddExpiryChange(const Table& table, const std::string& attribute,
+                                    const std::string& item_key,
+                                    const std::optional<api::Item>& old_item,
+                                    const std::optional<api::Item>& new_item,
+                                    rocksdb::WriteBatch* batch) const {
   const double now = Now();
-  // The item this write replaces: the key's lock is held, so it is still the stored one.
-  std::optional<uint64_t> old_expiry;
-  rocksdb::PinnableSlice old_value;
-  rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), write.key, &old_value);
-  if (status.ok()) {
-    api::Result<std::optional<uint64_t>> expiry = ExpiryOfValue(View(old_value), *attribute, now);
-    if (!expiry.ok()) return expiry.error();
-    old_expiry = expiry.value();
-  } else if (!status.IsNotFound()) {
-    return StorageError(status);
-  }
-  std::optional<uint64_t> new_expiry;
-  if (!write.erase) {
-    api::Result<std::optional<uint64_t>> expiry = ExpiryOfValue(write.value, *attribute, now);
-    if (!expiry.ok()) return expiry.error();
-    new_expiry = expiry.value();
-  }
+  // 0 stands for "no usable expiry": the epoch is more than five years ago, so ExpiryOf never
+  // yields it while the clock is past 1975.
+  const uint64_t old_expiry = old_item ? ExpiryOf(*old_item, attribute, now).value_or(0) : 0;
+  const uint64_t new_expiry = new_item ? ExpiryOf(*new_item, attribute, now).value_or(0) : 0;
   if (old_expiry == new_expiry) return api::Status::Ok();
-  const uint32_t id = write.table->id();
-  status = rocksdb::Status::OK();
-  if (old_expiry) status = batch->Delete(ExpiryKey(id, *old_expiry, write.key));
-  if (status.ok() && new_expiry) status = batch->Put(ExpiryKey(id, *new_expiry, write.key), "");
+  rocksdb::Status status;
+  if (old_expiry != 0) status = batch->Delete(ExpiryKey(table.id(), old_expiry, item_key));
+  if (status.ok() && new_expiry != 0) {
+    status = batch->Put(ExpiryKey(table.id(), new_expiry, item_key), "");
+  }
   if (!status.ok()) return StorageError(status);
   return api::Status::Ok();
 }

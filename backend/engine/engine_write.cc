@@ -88,17 +88,19 @@ api::Result<Engine::CurrentItem> Engine::ReadForWrite(
 }
 
 api::Status Engine::Commit(std::span<const ItemWrite> writes) {
-  // Every item write, its expiry entry (engine_ttl.cc) and its table's counters: one batch.
+  // Every item write, its expiry and index entries (engine_index.cc) and the counters of its
+  // table and indexes: one batch.
   rocksdb::WriteBatch batch;
   // Counter deltas by table id, in first-written order (a write touches one table, a batch a
   // few: a linear search beats a map here).
   std::vector<std::pair<uint32_t, TableCounters>> deltas;
+  std::map<std::string, TableCounters> index_deltas;  // by index counter key
   for (const ItemWrite& write : writes) {
     rocksdb::Status status =
         write.erase ? batch.Delete(write.key) : batch.Put(write.key, write.value);
     if (!status.ok()) return StorageError(status);
-    api::Status expiry = AddExpiryChange(write, &batch);
-    if (!expiry.ok()) return expiry;
+    api::Status derived = AddDerivedChanges(write, &batch, &index_deltas);
+    if (!derived.ok()) return derived;
     auto it = std::find_if(deltas.begin(), deltas.end(),
                            [&write](const auto& entry) { return entry.first == write.table->id(); });
     if (it == deltas.end()) it = deltas.insert(deltas.end(), {write.table->id(), TableCounters{}});
@@ -108,6 +110,11 @@ api::Status Engine::Commit(std::span<const ItemWrite> writes) {
   for (const auto& [table_id, delta] : deltas) {
     if (delta.item_count == 0 && delta.size_bytes == 0) continue;
     rocksdb::Status status = batch.Merge(CounterKey(table_id), EncodeCounters(delta));
+    if (!status.ok()) return StorageError(status);
+  }
+  for (const auto& [counter_key, delta] : index_deltas) {
+    if (delta.item_count == 0 && delta.size_bytes == 0) continue;
+    rocksdb::Status status = batch.Merge(counter_key, EncodeCounters(delta));
     if (!status.ok()) return StorageError(status);
   }
   if (batch.Count() == 0) return api::Status::Ok();

@@ -168,6 +168,13 @@ void AppendKeyPrefix(const api::AttributeValue& prefix, api::ScalarAttributeType
 
 std::string TableSpace(uint32_t table_id) { return KeyPrefixWithId(kItemPrefix, table_id); }
 
+std::string IndexRangeBegin(uint32_t table_id) { return KeyPrefixWithId(kIndexPrefix, table_id); }
+
+std::string IndexRangeEnd(uint32_t table_id) {
+  if (table_id == UINT32_MAX) return std::string(1, kIndexPrefix + 1);
+  return KeyPrefixWithId(kIndexPrefix, table_id + 1);
+}
+
 std::string IndexSpace(uint32_t table_id, uint16_t index_id) {
   std::string space = KeyPrefixWithId(kIndexPrefix, table_id);
   space.push_back(static_cast<char>(index_id >> 8));

@@ -93,6 +93,9 @@ bool ParseKeyValue(std::string_view* in, api::ScalarAttributeType type, api::Att
 // and sort keys, and each index entry key ends with the item's table key (encoded partition key
 // and sort key) so that items with equal index keys have distinct entries.
 std::string TableSpace(uint32_t table_id);
+// The bounds of all the index spaces of a table.
+std::string IndexRangeBegin(uint32_t table_id);
+std::string IndexRangeEnd(uint32_t table_id);
 std::string IndexSpace(uint32_t table_id, uint16_t index_id);
 // The first key of `bucket` in `space`; BucketBeginIn(space, kBucketCount) is the end of the
 // space. REQUIRES: bucket <= kBucketCount.
