@@ -314,9 +314,18 @@ class Engine final : public Backend {
   // Which query or scan to run: the key range to walk and the rules of the page.
   struct ReadPlan {
     const Table* table = nullptr;
+    const IndexShape* index = nullptr;  // a Query or Scan of a secondary index
+    // An LSI read that needs attributes the index does not hold: each entry's item is read
+    // from the table (DynamoDB's "fetch").
+    bool fetch_from_table = false;
     KeyRange range;
     bool forward = true;
   };
+  // IndexName: the index, or DynamoDB's error (no such index; ConsistentRead on a GSI; Select
+  // ALL_ATTRIBUTES on a GSI that does not project everything). Sets plan->index and
+  // plan->fetch_from_table. No IndexName: nothing to do.
+  api::Status PlanIndexRead(const Table& table, const api::ReadManyRequest& request,
+                            ReadPlan* plan) const;
   // Walks plan.range and builds the page: Limit, the 1 MB cap, filter, Select, projection,
   // LastEvaluatedKey and ConsumedCapacity, as Query and Scan share them.
   api::Result<api::ReadManyResponse> ReadPage(const ReadPlan& plan,

@@ -37,18 +37,6 @@ std::string_view TypeName(api::ScalarAttributeType type) {
   return "S";
 }
 
-bool HasType(const api::AttributeValue& value, api::ScalarAttributeType type) {
-  switch (type) {
-    case api::ScalarAttributeType::kS:
-      return value.type() == api::AttributeType::kS;
-    case api::ScalarAttributeType::kN:
-      return value.type() == api::AttributeType::kN;
-    case api::ScalarAttributeType::kB:
-      return value.type() == api::AttributeType::kB;
-  }
-  return false;
-}
-
 // Whether `item` belongs in `index` (it has every index key attribute), or the error DynamoDB
 // gives for an index key attribute it cannot index.
 api::Result<bool> InIndex(const api::Item& item, const IndexShape& index) {

@@ -55,6 +55,19 @@ inline api::Status CheckUpdatedItem(const api::Item& item) {
   return api::Status::Ok();
 }
 
+// True when `value` has the scalar type a key attribute declares.
+inline bool HasType(const api::AttributeValue& value, api::ScalarAttributeType type) {
+  switch (type) {
+    case api::ScalarAttributeType::kS:
+      return value.type() == api::AttributeType::kS;
+    case api::ScalarAttributeType::kN:
+      return value.type() == api::AttributeType::kN;
+    case api::ScalarAttributeType::kB:
+      return value.type() == api::AttributeType::kB;
+  }
+  return false;
+}
+
 // ---- Secondary indexes (engine_index.cc) ----
 
 // The attributes of `item` that `index` holds: all of them (ALL), or the table and index keys

@@ -21,6 +21,7 @@
 #include <rocksdb/iterator.h>
 
 #include <cstdint>
+#include <algorithm>
 #include <set>
 
 #include "api/capacity.h"
@@ -57,19 +58,50 @@ api::Error StartKeyInvalid(std::string_view reason = {}) {
   return api::Error::Validation(std::move(message));
 }
 
-// The bucket of an encoded item key (key_codec.h: prefix, table id, then the bucket).
-uint32_t BucketOfItemKey(std::string_view key) {
-  return (static_cast<uint32_t>(static_cast<uint8_t>(key[5])) << 8) | static_cast<uint8_t>(key[6]);
+// The bucket of a key in a key space whose prefix is `space_size` bytes long (key_codec.h: the
+// space's prefix, then the bucket).
+uint32_t BucketOfKey(std::string_view key, size_t space_size) {
+  return (static_cast<uint32_t>(static_cast<uint8_t>(key[space_size])) << 8) |
+         static_cast<uint8_t>(key[space_size + 1]);
 }
 
-bool HasType(const api::AttributeValue& value, api::ScalarAttributeType type) {
-  switch (type) {
-    case api::ScalarAttributeType::kS:
-      return value.type() == api::AttributeType::kS;
-    case api::ScalarAttributeType::kN:
-      return value.type() == api::AttributeType::kN;
-    case api::ScalarAttributeType::kB:
-      return value.type() == api::AttributeType::kB;
+// True when `key` holds exactly the key attributes of both shapes (an index's ExclusiveStartKey:
+// the index keys and the table keys; shared names count once), with their types.
+bool HasIndexKeyShape(const api::Key& key, const KeyShape& index, const KeyShape& table) {
+  std::vector<const KeyAttribute*> wanted;
+  for (const KeyShape* shape : {&index, &table}) {
+    for (const KeyAttribute* a : {&shape->hash, shape->range ? &*shape->range : nullptr}) {
+      if (a == nullptr) continue;
+      bool seen = false;
+      for (const KeyAttribute* w : wanted) seen = seen || w->name == a->name;
+      if (!seen) wanted.push_back(a);
+    }
+  }
+  if (key.size() != wanted.size()) return false;
+  for (const KeyAttribute* a : wanted) {
+    auto it = key.find(a->name);
+    if (it == key.end() || !HasType(it->second, a->type)) return false;
+  }
+  return true;
+}
+
+// Whether an LSI read must fetch items from the table: the index does not hold everything, and
+// the request wants all attributes or names one the index does not hold (or filters, which may
+// look at any attribute).
+bool NeedsFetch(const IndexShape& index, const KeyShape& table, const api::ReadManyRequest& r) {
+  if (index.global || index.projection.type == api::ProjectionType::kAll) return false;
+  if (r.select == api::Select::kAllAttributes || r.filter) return true;
+  if (!r.projection) return false;
+  auto held = [&](const std::string& name) {
+    if (name == table.hash.name || (table.range && name == table.range->name) ||
+        name == index.shape.hash.name || (index.shape.range && name == index.shape.range->name)) {
+      return true;
+    }
+    const auto& names = index.projection.non_key_attributes;
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  for (const api::expr::Path& path : r.projection->paths) {
+    if (!held(path.attribute())) return true;
   }
   return false;
 }
@@ -191,17 +223,46 @@ api::Result<api::BatchGetItemResponse> Engine::DoBatchGetItem(
   return response;
 }
 
+// ---- Indexes ----
+
+api::Status Engine::PlanIndexRead(const Table& table, const api::ReadManyRequest& request,
+                                  ReadPlan* plan) const {
+  if (!request.index_name) return api::Status::Ok();
+  const IndexShape* index = table.FindIndex(*request.index_name);
+  if (index == nullptr) return NoSuchIndex(*request.index_name);
+  if (index->global && request.consistent_read) {
+    return api::Error::Validation("Consistent reads are not supported on global secondary indexes");
+  }
+  if (index->global && request.select == api::Select::kAllAttributes &&
+      index->projection.type != api::ProjectionType::kAll) {
+    return api::Error::Validation(
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported "
+        "for global secondary index " +
+        index->name + " because its projection type is not ALL");
+  }
+  plan->index = index;
+  plan->fetch_from_table = NeedsFetch(*index, table.shape(), request);
+  return api::Status::Ok();
+}
+
 // ---- Query ----
 
 api::Result<api::ReadManyResponse> Engine::DoQuery(const api::QueryRequest& request) {
   api::Result<TablePtr> found = FindActiveTable(request.table_name);
   if (!found.ok()) return found.take_error();
   const Table& table = *found.value();
-  if (request.index_name) return NoSuchIndex(*request.index_name);
-  const KeyShape& shape = table.shape();
+  ReadPlan plan;
+  plan.table = &table;
+  if (api::Status indexed = PlanIndexRead(table, request, &plan); !indexed.ok()) {
+    return indexed.error();
+  }
+  // The key condition is on the index's keys when there is one.
+  const KeyShape& shape = plan.index ? plan.index->shape : table.shape();
   const std::string* range_key = shape.range ? &shape.range->name : nullptr;
 
-  if (request.exclusive_start_key && !HasKeyShape(*request.exclusive_start_key, shape)) {
+  if (request.exclusive_start_key &&
+      !(plan.index ? HasIndexKeyShape(*request.exclusive_start_key, shape, table.shape())
+                   : HasKeyShape(*request.exclusive_start_key, shape))) {
     return StartKeyInvalid();
   }
   if (!request.key_condition) {
@@ -215,13 +276,13 @@ api::Result<api::ReadManyResponse> Engine::DoQuery(const api::QueryRequest& requ
   if (!resolved.ok()) return resolved.take_error();
   const api::expr::KeyBounds& bounds = resolved.value();
 
-  ReadPlan plan;
-  plan.table = &table;
   plan.forward = request.scan_index_forward;
-  plan.range = QueryRange(table.id(), shape, bounds);
+  plan.range = plan.index ? QueryRangeIn(IndexSpace(table.id(), plan.index->id), shape, bounds)
+                          : QueryRange(table.id(), shape, bounds);
   if (request.exclusive_start_key) {
     const api::Key& start = *request.exclusive_start_key;
-    api::Status valid = api::ValidateKeyForTable(start, table.schema());
+    api::Status valid = plan.index ? api::Status::Ok()
+                                   : api::ValidateKeyForTable(start, table.schema());
     if (!valid.ok()) return StartKeyInvalid(valid.error().message);
     const bool same_partition = start.at(shape.hash.name) == bounds.hash_value;
     if (!bounds.range) {
@@ -239,7 +300,10 @@ api::Result<api::ReadManyResponse> Engine::DoQuery(const api::QueryRequest& requ
             "The query can return at most one row and cannot be restarted");
       }
     }
-    ApplyExclusiveStart(EncodeItemKey(table.id(), shape, start), plan.forward, &plan.range);
+    ApplyExclusiveStart(plan.index ? EncodeIndexKey(table.id(), plan.index->id, shape,
+                                                    table.shape(), start)
+                                   : EncodeItemKey(table.id(), shape, start),
+                        plan.forward, &plan.range);
   }
   if (request.filter) {
     api::Status filter_ok =
@@ -255,10 +319,18 @@ api::Result<api::ReadManyResponse> Engine::DoScan(const api::ScanRequest& reques
   api::Result<TablePtr> found = FindActiveTable(request.table_name);
   if (!found.ok()) return found.take_error();
   const Table& table = *found.value();
-  if (request.index_name) {
-    if (request.exclusive_start_key) return StartKeyInvalid();
-    return NoSuchIndex(*request.index_name);
+  ReadPlan plan;
+  plan.table = &table;
+  // A Scan of an unknown index with a start key: the start key is what DynamoDB refuses.
+  if (request.index_name && !table.FindIndex(*request.index_name) &&
+      request.exclusive_start_key) {
+    return StartKeyInvalid();
   }
+  if (api::Status indexed = PlanIndexRead(table, request, &plan); !indexed.ok()) {
+    return indexed.error();
+  }
+  const std::string space =
+      plan.index ? IndexSpace(table.id(), plan.index->id) : TableSpace(table.id());
 
   BucketRange buckets;
   const bool parallel = request.segment && request.total_segments;
@@ -273,15 +345,20 @@ api::Result<api::ReadManyResponse> Engine::DoScan(const api::ScanRequest& reques
     }
     buckets = SegmentBuckets(*request.segment, *request.total_segments);
   }
-  ReadPlan plan;
-  plan.table = &table;
-  plan.range = ScanRange(table.id(), buckets);
+  plan.range = ScanRangeIn(space, buckets);
   if (request.exclusive_start_key) {
-    api::Status valid = api::ValidateKeyForTable(*request.exclusive_start_key, table.schema());
-    if (!valid.ok()) return StartKeyInvalid(valid.error().message);
-    const std::string start =
-        EncodeItemKey(table.id(), table.shape(), *request.exclusive_start_key);
-    if (parallel && !buckets.Contains(BucketOfItemKey(start))) {
+    const api::Key& start_key = *request.exclusive_start_key;
+    std::string start;
+    if (plan.index) {
+      if (!HasIndexKeyShape(start_key, plan.index->shape, table.shape())) return StartKeyInvalid();
+      start = EncodeIndexKey(table.id(), plan.index->id, plan.index->shape, table.shape(),
+                             start_key);
+    } else {
+      api::Status valid = api::ValidateKeyForTable(start_key, table.schema());
+      if (!valid.ok()) return StartKeyInvalid(valid.error().message);
+      start = EncodeItemKey(table.id(), table.shape(), start_key);
+    }
+    if (parallel && !buckets.Contains(BucketOfKey(start, space.size()))) {
       return StartKeyInvalid(
           "Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. "
           "TotalSegments: " +
@@ -336,6 +413,17 @@ api::Result<api::ReadManyResponse> Engine::ReadPage(const ReadPlan& plan,
       bytes_read += value.item_size;
       last_key.assign(key);
 
+      std::optional<StoredItem> fetched;  // the table's item, for an LSI fetch
+      if (plan.fetch_from_table && !count_only) {
+        api::Result<api::Key> keys = DecodeIndexKey(key, plan.index->shape, table.shape());
+        if (!keys.ok()) return keys.take_error();
+        api::Result<std::optional<StoredItem>> item =
+            ReadItem(EncodeItemKey(table.id(), table.shape(), keys.value()));
+        if (!item.ok()) return item.take_error();
+        if (!item.value()) continue;  // deleted since the entry was read: nothing to return
+        fetched = std::move(item).value();
+        value.json = fetched->json;
+      }
       if (!request.filter && (count_only || !request.projection)) {
         // The common case: the item leaves as stored, its JSON copied without a parse.
         ++response.count;
@@ -364,9 +452,15 @@ api::Result<api::ReadManyResponse> Engine::ReadPage(const ReadPlan& plan,
   }
 
   if (cut_short) {
-    api::Result<DecodedItemKey> decoded = DecodeItemKey(last_key, table.shape());
-    if (!decoded.ok()) return decoded.take_error();
-    response.last_evaluated_key = std::move(decoded.value().key);
+    if (plan.index) {
+      api::Result<api::Key> decoded = DecodeIndexKey(last_key, plan.index->shape, table.shape());
+      if (!decoded.ok()) return decoded.take_error();
+      response.last_evaluated_key = std::move(decoded).value();
+    } else {
+      api::Result<DecodedItemKey> decoded = DecodeItemKey(last_key, table.shape());
+      if (!decoded.ok()) return decoded.take_error();
+      response.last_evaluated_key = std::move(decoded.value().key);
+    }
   }
   response.consumed_capacity =
       api::MakeConsumedCapacity(request.return_consumed_capacity, table.name(),
