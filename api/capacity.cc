@@ -39,6 +39,28 @@ std::optional<ConsumedCapacity> MakeConsumedCapacity(ReturnConsumedCapacity mode
   return consumed;
 }
 
+void IndexUnits::Add(const IndexUnits& other, double factor) {
+  for (const auto& [name, units] : other.global) global[name] += units * factor;
+  for (const auto& [name, units] : other.local) local[name] += units * factor;
+}
+
+double IndexUnits::Sum() const {
+  double sum = 0;
+  for (const auto& [name, units] : global) sum += units;
+  for (const auto& [name, units] : local) sum += units;
+  return sum;
+}
+
+void AddIndexUnits(const IndexUnits& units, std::optional<ConsumedCapacity>* capacity) {
+  if (!capacity->has_value() || units.empty()) return;
+  ConsumedCapacity& c = **capacity;
+  c.total.capacity_units += units.Sum();
+  if (c.total.write_capacity_units) *c.total.write_capacity_units += units.Sum();
+  if (!c.table.has_value()) return;  // TOTAL
+  for (const auto& [name, value] : units.global) c.global_secondary_indexes[name].capacity_units += value;
+  for (const auto& [name, value] : units.local) c.local_secondary_indexes[name].capacity_units += value;
+}
+
 double CapacityTally::Units(const std::string& table_name) const {
   auto it = units_.find(table_name);
   return it == units_.end() ? 0 : it->second;
@@ -48,6 +70,8 @@ std::vector<ConsumedCapacity> CapacityTally::Report(ReturnConsumedCapacity mode)
   std::vector<ConsumedCapacity> report;
   for (const auto& [table_name, units] : units_) {
     std::optional<ConsumedCapacity> consumed = MakeConsumedCapacity(mode, table_name, units);
+    auto indexes = indexes_.find(table_name);
+    if (indexes != indexes_.end()) AddIndexUnits(indexes->second, &consumed);
     if (consumed) report.push_back(std::move(*consumed));
   }
   return report;

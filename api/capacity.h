@@ -50,12 +50,29 @@ std::optional<ConsumedCapacity> MakeConsumedCapacity(ReturnConsumedCapacity mode
                                                      const std::string& table_name,
                                                      double table_units);
 
+// Write units a request's item writes cost in one table's secondary indexes, by index name.
+// An index a write did not change costs nothing and is not listed (DynamoDB leaves it out).
+struct IndexUnits {
+  std::map<std::string, double> global;
+  std::map<std::string, double> local;
+  void Add(const IndexUnits& other, double factor = 1);
+  double Sum() const;
+  bool empty() const { return global.empty() && local.empty(); }
+};
+
+// Adds index units to what one table reports: to CapacityUnits always, and with INDEXES as
+// GlobalSecondaryIndexes / LocalSecondaryIndexes entries. Nothing for NONE.
+void AddIndexUnits(const IndexUnits& units, std::optional<ConsumedCapacity>* capacity);
+
 // Capacity of a request that touches several tables (BatchGetItem, BatchWriteItem): add each
 // item's units as it is processed, then Report() one ConsumedCapacity per table, in table-name
 // order. A table added with zero units still appears.
 class CapacityTally {
  public:
   void Add(const std::string& table_name, double units) { units_[table_name] += units; }
+  void AddIndexes(const std::string& table_name, const IndexUnits& units, double factor = 1) {
+    indexes_[table_name].Add(units, factor);
+  }
   double Units(const std::string& table_name) const;
 
   // Empty for NONE.
@@ -63,6 +80,7 @@ class CapacityTally {
 
  private:
   std::map<std::string, double> units_;
+  std::map<std::string, IndexUnits> indexes_;
 };
 
 }  // namespace ddbx::api

@@ -33,6 +33,7 @@
 #include <string_view>
 #include <thread>
 
+#include "api/capacity.h"
 #include "api/error.h"
 #include "backend/backend.h"
 #include "backend/engine/catalog.h"
@@ -281,7 +282,10 @@ class Engine final : public Backend {
   // expiry entries of tables with TTL enabled (AddExpiryChange).
   // REQUIRES: the caller holds each written key's stripe and its table's lifecycle lock (shared)
   // and has checked that the tables are not deleted.
-  api::Status Commit(std::span<const ItemWrite> writes);
+  // `index_units` (if given) receives, by table name, the write units the writes cost in each
+  // secondary index they changed.
+  api::Status Commit(std::span<const ItemWrite> writes,
+                     std::map<std::string, api::IndexUnits>* index_units = nullptr);
 
   // ---- Time to live (engine_ttl.cc) ----
 
@@ -290,7 +294,8 @@ class Engine final : public Backend {
   // delta added to `index_deltas` (by counter key). An index key attribute the index cannot
   // hold: ValidationException, and nothing may be written. REQUIRES: as Commit.
   api::Status AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatch* batch,
-                                std::map<std::string, TableCounters>* index_deltas) const;
+                                std::map<std::string, TableCounters>* index_deltas,
+                                api::IndexUnits* index_units) const;
   // The expiry-entry change of one item write of a table whose TTL attribute is `attribute`:
   // the old item's entry goes, the new item's comes (nothing when the expiry stays the same).
   api::Status AddExpiryChange(const Table& table, const std::string& attribute,

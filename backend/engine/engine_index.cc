@@ -16,6 +16,7 @@
 
 #include <algorithm>
 
+#include "api/capacity.h"
 #include "api/codec.h"
 #include "api/validation.h"
 #include "backend/engine/engine.h"
@@ -117,7 +118,8 @@ std::string IndexCounterKey(uint32_t table_id, uint16_t index_id) {
 }
 
 api::Status Engine::AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatch* batch,
-                                      std::map<std::string, TableCounters>* index_deltas) const {
+                                      std::map<std::string, TableCounters>* index_deltas,
+                                      api::IndexUnits* index_units) const {
   const Table& table = *write.table;
   const std::optional<std::string> ttl = table.ttl_attribute();
   if (!ttl && table.indexes().empty()) return api::Status::Ok();
@@ -166,6 +168,17 @@ api::Status Engine::AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatc
         old_entry->value == new_entry->value) {
       continue;  // the index does not see this write
     }
+    // Write units, as DynamoDB charges an index (1 KB units of the entry): a new entry or a
+    // removed one is one write, a moved one (its key changed) a delete and a put, a changed
+    // projection one write of the larger entry.
+    double units = 0;
+    if (old_entry && new_entry && old_entry->key == new_entry->key) {
+      units = api::ReplaceCapacityUnits(old_entry->size, new_entry->size);
+    } else {
+      if (old_entry) units += api::WriteCapacityUnits(old_entry->size);
+      if (new_entry) units += api::WriteCapacityUnits(new_entry->size);
+    }
+    (index.global ? index_units->global : index_units->local)[index.name] += units;
     TableCounters& delta = (*index_deltas)[IndexCounterKey(table.id(), index.id)];
     if (old_entry && (!new_entry || old_entry->key != new_entry->key)) {
       status = batch->Delete(old_entry->key);

@@ -302,12 +302,21 @@ api::Result<api::TransactWriteItemsResponse> Engine::DoTransactWriteItems(
   if (cancelled) return Cancelled(reasons);
 
   // 4. Commit everything at once.
-  api::Status committed = Commit(writes);
+  std::map<std::string, api::IndexUnits> index_units;
+  api::Status committed = Commit(writes, &index_units);
   if (!committed.ok()) return committed.error();
   token_guard.committed = true;
   api::TransactWriteItemsResponse response;
   response.consumed_capacity =
       TransactionCapacity(units, request.return_consumed_capacity, /*writes=*/true);
+  // Index writes of a transaction cost twice too.
+  for (api::ConsumedCapacity& table_capacity : response.consumed_capacity) {
+    api::IndexUnits doubled;
+    doubled.Add(index_units[table_capacity.table_name], kTransactionalFactor);
+    std::optional<api::ConsumedCapacity> capacity = std::move(table_capacity);
+    api::AddIndexUnits(doubled, &capacity);
+    table_capacity = std::move(*capacity);
+  }
   return response;
 }
 

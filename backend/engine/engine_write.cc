@@ -87,7 +87,8 @@ api::Result<Engine::CurrentItem> Engine::ReadForWrite(
   return current;
 }
 
-api::Status Engine::Commit(std::span<const ItemWrite> writes) {
+api::Status Engine::Commit(std::span<const ItemWrite> writes,
+                           std::map<std::string, api::IndexUnits>* index_units) {
   // Every item write, its expiry and index entries (engine_index.cc) and the counters of its
   // table and indexes: one batch.
   rocksdb::WriteBatch batch;
@@ -99,7 +100,9 @@ api::Status Engine::Commit(std::span<const ItemWrite> writes) {
     rocksdb::Status status =
         write.erase ? batch.Delete(write.key) : batch.Put(write.key, write.value);
     if (!status.ok()) return StorageError(status);
-    api::Status derived = AddDerivedChanges(write, &batch, &index_deltas);
+    api::IndexUnits units;
+    api::Status derived = AddDerivedChanges(write, &batch, &index_deltas, &units);
+    if (index_units != nullptr && !units.empty()) (*index_units)[write.table->name()].Add(units);
     if (!derived.ok()) return derived;
     auto it = std::find_if(deltas.begin(), deltas.end(),
                            [&write](const auto& entry) { return entry.first == write.table->id(); });
@@ -152,7 +155,8 @@ api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& r
   const uint64_t old_size = stored ? stored->size : 0;
   write.delta.item_count = stored ? 0 : 1;
   write.delta.size_bytes = static_cast<int64_t>(size) - static_cast<int64_t>(old_size);
-  api::Status committed = Commit({&write, 1});
+  std::map<std::string, api::IndexUnits> index_units;
+  api::Status committed = Commit({&write, 1}, &index_units);
   if (!committed.ok()) return committed.error();
 
   api::PutItemResponse response;
@@ -160,6 +164,7 @@ api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& r
     response.attributes = std::move(old_item);
   response.consumed_capacity = api::MakeConsumedCapacity(
       request.return_consumed_capacity, table.name(), api::ReplaceCapacityUnits(old_size, size));
+  api::AddIndexUnits(index_units[table.name()], &response.consumed_capacity);
   return response;
 }
 
@@ -187,6 +192,7 @@ api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemR
 
   api::DeleteItemResponse response;
   const uint64_t old_size = stored ? stored->size : 0;
+  std::map<std::string, api::IndexUnits> index_units;
   if (stored) {  // nothing to delete, nothing to make durable otherwise
     ItemWrite write;
     write.table = &table;
@@ -194,13 +200,14 @@ api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemR
     write.erase = true;
     write.delta.item_count = -1;
     write.delta.size_bytes = -static_cast<int64_t>(old_size);
-    api::Status committed = Commit({&write, 1});
+    api::Status committed = Commit({&write, 1}, &index_units);
     if (!committed.ok()) return committed.error();
   }
   if (request.return_values == api::ReturnValues::kAllOld)
     response.attributes = std::move(old_item);
   response.consumed_capacity = api::MakeConsumedCapacity(
       request.return_consumed_capacity, table.name(), api::WriteCapacityUnits(old_size));
+  api::AddIndexUnits(index_units[table.name()], &response.consumed_capacity);
   return response;
 }
 
@@ -250,7 +257,8 @@ api::Result<api::UpdateItemResponse> Engine::DoUpdateItem(const api::UpdateItemR
   write.value = EncodeItemValue(new_size, api::EncodeItemJson(new_item));
   write.delta.item_count = stored ? 0 : 1;
   write.delta.size_bytes = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
-  api::Status committed = Commit({&write, 1});
+  std::map<std::string, api::IndexUnits> index_units;
+  api::Status committed = Commit({&write, 1}, &index_units);
   if (!committed.ok()) return committed.error();
 
   api::UpdateItemResponse response;
@@ -277,6 +285,7 @@ api::Result<api::UpdateItemResponse> Engine::DoUpdateItem(const api::UpdateItemR
   response.consumed_capacity =
       api::MakeConsumedCapacity(request.return_consumed_capacity, table.name(),
                                 api::ReplaceCapacityUnits(old_size, new_size));
+  api::AddIndexUnits(index_units[table.name()], &response.consumed_capacity);
   return response;
 }
 
@@ -366,8 +375,10 @@ api::Result<api::BatchWriteItemResponse> Engine::DoBatchWriteItem(
     }
     commit.push_back(std::move(p.write));
   }
-  api::Status committed = Commit(commit);
+  std::map<std::string, api::IndexUnits> index_units;
+  api::Status committed = Commit(commit, &index_units);
   if (!committed.ok()) return committed.error();
+  for (const auto& [table_name, units] : index_units) capacity.AddIndexes(table_name, units);
 
   api::BatchWriteItemResponse response;
   response.consumed_capacity = capacity.Report(request.return_consumed_capacity);
