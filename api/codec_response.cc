@@ -6,7 +6,7 @@
 //     ScannedCount
 //   BatchGetItem: ConsumedCapacity (a list), Responses, UnprocessedKeys (always, maybe {})
 //   BatchWriteItem: ConsumedCapacity (a list), ItemCollectionMetrics, UnprocessedItems (always)
-//   TransactWriteItems: ConsumedCapacity (a list); TransactGetItems: ConsumedCapacity (a list),
+//   TransactWriteItems: ConsumedCapacity (a list), ItemCollectionMetrics; TransactGetItems: ConsumedCapacity (a list),
 //     Responses (always; {} for an item not found)
 //   CancellationReasons elements: Code, Item, Message (none for Code None)
 // UnprocessedKeys re-encode each table's projection as the client sent it (from the source the
@@ -51,6 +51,21 @@ void WriteOptionalConsumedCapacity(JsonWriter* w, const std::optional<ConsumedCa
   if (!c.has_value()) return;
   w->Key("ConsumedCapacity");
   WriteConsumedCapacity(w, *c);
+}
+
+// BatchWriteItem's and TransactWriteItems' "ItemCollectionMetrics": by table, unless empty.
+void WriteItemCollectionMetricsMap(
+    JsonWriter* w, const std::map<std::string, std::vector<ItemCollectionMetrics>>& by_table) {
+  if (by_table.empty()) return;
+  w->Key("ItemCollectionMetrics");
+  w->BeginObject();
+  for (const auto& [table, metrics] : by_table) {
+    w->Key(table);
+    w->BeginArray();
+    for (const ItemCollectionMetrics& m : metrics) WriteItemCollectionMetrics(w, m);
+    w->EndArray();
+  }
+  w->EndObject();
 }
 
 void WriteConsumedCapacityList(JsonWriter* w, const std::vector<ConsumedCapacity>& list) {
@@ -268,17 +283,8 @@ std::string EncodeBatchWriteItemResponse(const BatchWriteItemResponse& response)
   JsonWriter w(&out);
   w.BeginObject();
   WriteConsumedCapacityList(&w, response.consumed_capacity);
-  if (!response.item_collection_metrics.empty()) {
-    w.Key("ItemCollectionMetrics");
-    w.BeginObject();
-    for (const auto& [table, metrics] : response.item_collection_metrics) {
-      w.Key(table);
-      w.BeginArray();
-      for (const ItemCollectionMetrics& m : metrics) WriteItemCollectionMetrics(&w, m);
-      w.EndArray();
-    }
-    w.EndObject();
-  }
+  WriteItemCollectionMetricsMap(&w, response.item_collection_metrics);
+
   w.Key("UnprocessedItems");
   w.BeginObject();
   for (const auto& [table, requests] : response.unprocessed_items) {
@@ -297,6 +303,7 @@ std::string EncodeTransactWriteItemsResponse(const TransactWriteItemsResponse& r
   JsonWriter w(&out);
   w.BeginObject();
   WriteConsumedCapacityList(&w, response.consumed_capacity);
+  WriteItemCollectionMetricsMap(&w, response.item_collection_metrics);
   w.EndObject();
   return out;
 }

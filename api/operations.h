@@ -377,6 +377,8 @@ struct TransactWriteItemsRequest {
 
 struct TransactWriteItemsResponse {
   std::vector<ConsumedCapacity> consumed_capacity;  // one per table, with ReturnConsumedCapacity
+  // ReturnItemCollectionMetrics SIZE, tables with local secondary indexes: by table name.
+  std::map<std::string, std::vector<ItemCollectionMetrics>> item_collection_metrics;
 };
 
 // Why one action of a cancelled transaction did or did not go through, in request order.

@@ -588,6 +588,9 @@ api::Result<api::TableDescription> Engine::DoDeleteTable(const api::DeleteTableR
     status = batch.DeleteRange(IndexRangeBegin(table->id()), IndexRangeEnd(table->id()));
   }
   if (status.ok()) {
+    status = batch.DeleteRange(CollectionRangeBegin(table->id()), CollectionRangeEnd(table->id()));
+  }
+  if (status.ok()) {
     rocksdb::WriteOptions write_options = DurableWrite(options_.in_memory);
     status = db_->Write(write_options, &batch);
   }

@@ -282,10 +282,16 @@ class Engine final : public Backend {
   // expiry entries of tables with TTL enabled (AddExpiryChange).
   // REQUIRES: the caller holds each written key's stripe and its table's lifecycle lock (shared)
   // and has checked that the tables are not deleted.
-  // `index_units` (if given) receives, by table name, the write units the writes cost in each
-  // secondary index they changed.
-  api::Status Commit(std::span<const ItemWrite> writes,
-                     std::map<std::string, api::IndexUnits>* index_units = nullptr);
+  // What a commit learned besides success: the write units the writes cost in each secondary
+  // index they changed (by table name), and for writes to tables with local secondary indexes
+  // the size of the item's collection after the commit (by item key).
+  struct CommitOutcome {
+    std::map<std::string, api::IndexUnits> index_units;
+    std::map<std::string, int64_t> collection_bytes;
+  };
+  // An item collection of a table with LSIs may not grow past 10 GB:
+  // ItemCollectionSizeLimitExceededException "Collection size exceeded.", nothing written.
+  api::Status Commit(std::span<const ItemWrite> writes, CommitOutcome* outcome = nullptr);
 
   // ---- Time to live (engine_ttl.cc) ----
 
@@ -293,9 +299,11 @@ class Engine final : public Backend {
   // entry (AddExpiryChange) and its entry in every secondary index, with each index's counter
   // delta added to `index_deltas` (by counter key). An index key attribute the index cannot
   // hold: ValidationException, and nothing may be written. REQUIRES: as Commit.
+  // For a table with LSIs also the item collection's size delta, under its counter key, which
+  // goes to *collection_key.
   api::Status AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatch* batch,
                                 std::map<std::string, TableCounters>* index_deltas,
-                                api::IndexUnits* index_units) const;
+                                api::IndexUnits* index_units, std::string* collection_key) const;
   // The expiry-entry change of one item write of a table whose TTL attribute is `attribute`:
   // the old item's entry goes, the new item's comes (nothing when the expiry stays the same).
   api::Status AddExpiryChange(const Table& table, const std::string& attribute,

@@ -15,6 +15,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "api/capacity.h"
 #include "api/codec.h"
@@ -119,7 +120,8 @@ std::string IndexCounterKey(uint32_t table_id, uint16_t index_id) {
 
 api::Status Engine::AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatch* batch,
                                       std::map<std::string, TableCounters>* index_deltas,
-                                      api::IndexUnits* index_units) const {
+                                      api::IndexUnits* index_units,
+                                      std::string* collection_key) const {
   const Table& table = *write.table;
   const std::optional<std::string> ttl = table.ttl_attribute();
   if (!ttl && table.indexes().empty()) return api::Status::Ok();
@@ -152,6 +154,21 @@ api::Status Engine::AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatc
     api::Status expiry = AddExpiryChange(table, *ttl, write.key, old_item, new_item, batch);
     if (!expiry.ok()) return expiry;
   }
+  // An item collection (tables with LSIs): the partition's items and their LSI entries.
+  TableCounters collection_delta = write.delta;
+  const bool has_lsi = std::any_of(table.indexes().begin(), table.indexes().end(),
+                                   [](const IndexShape& index) { return !index.global; });
+  const api::Item* any_item = new_item ? &*new_item : old_item ? &*old_item : nullptr;
+  if (has_lsi && any_item != nullptr) {
+    std::string partition;
+    AppendKeyValue(any_item->at(table.shape().hash.name), table.shape().hash.type, &partition);
+    *collection_key = CollectionKey(table.id(), partition);
+  }
+  auto delta_size = [](const std::optional<IndexEntry>& old_entry,
+                       const std::optional<IndexEntry>& new_entry) {
+    return (new_entry ? static_cast<int64_t>(new_entry->size) : 0) -
+           (old_entry ? static_cast<int64_t>(old_entry->size) : 0);
+  };
   for (const IndexShape& index : table.indexes()) {
     std::optional<IndexEntry> old_entry;
     if (old_item) {
@@ -194,8 +211,33 @@ api::Status Engine::AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatc
       delta.item_count += 1;
       delta.size_bytes += static_cast<int64_t>(new_entry->size);
     }
+    if (!index.global) collection_delta.size_bytes += delta_size(old_entry, new_entry);
+  }
+  if (!collection_key->empty()) {
+    TableCounters& delta = (*index_deltas)[*collection_key];
+    delta.item_count += collection_delta.item_count;
+    delta.size_bytes += collection_delta.size_bytes;
   }
   return api::Status::Ok();
+}
+
+// ---- ItemCollectionMetrics (engine_internal.h) ----
+
+std::optional<api::ItemCollectionMetrics> CollectionMetrics(
+    const Table& table, api::ReturnItemCollectionMetrics mode,
+    const std::map<std::string, int64_t>& collection_bytes, const std::string& item_key) {
+  if (mode != api::ReturnItemCollectionMetrics::kSize) return std::nullopt;
+  auto it = collection_bytes.find(item_key);
+  if (it == collection_bytes.end()) return std::nullopt;
+  api::Result<DecodedItemKey> decoded = DecodeItemKey(item_key, table.shape());
+  if (!decoded.ok()) return std::nullopt;
+  api::ItemCollectionMetrics metrics;
+  const std::string& hash = table.shape().hash.name;
+  metrics.item_collection_key.emplace(hash, decoded.value().key.at(hash));
+  const double gigabytes =
+      std::floor(static_cast<double>(std::max<int64_t>(0, it->second)) / (1024.0 * 1024 * 1024));
+  metrics.size_estimate_range_gb = {gigabytes, gigabytes + 1};
+  return metrics;
 }
 
 // ---- CreateTable and DescribeTable ----

@@ -75,6 +75,13 @@ inline bool HasType(const api::AttributeValue& value, api::ScalarAttributeType t
 api::Item ProjectForIndex(const api::Item& item, const IndexShape& index, const KeyShape& table);
 // The counters of one index: kCounterPrefix | table id | index id.
 std::string IndexCounterKey(uint32_t table_id, uint16_t index_id);
+// ItemCollectionMetrics for a write to `item_key`, as DynamoDB answers ReturnItemCollectionMetrics
+// SIZE for tables with local secondary indexes: the partition key and the collection's size as
+// a range of whole gigabytes ([0, 1] under 1 GB). Nothing for NONE, for tables without LSIs,
+// or when nothing was written. `collection_bytes`: Engine::CommitOutcome's, by item key.
+std::optional<api::ItemCollectionMetrics> CollectionMetrics(
+    const Table& table, api::ReturnItemCollectionMetrics mode,
+    const std::map<std::string, int64_t>& collection_bytes, const std::string& item_key);
 // CreateTable: numbers the request's indexes (LSIs first, from 1) into `info`.
 void AddIndexes(const api::CreateTableRequest& request, TableInfo* info);
 // CreateTable: every index key attribute is defined (the codec checked the rest).

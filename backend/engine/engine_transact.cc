@@ -302,8 +302,8 @@ api::Result<api::TransactWriteItemsResponse> Engine::DoTransactWriteItems(
   if (cancelled) return Cancelled(reasons);
 
   // 4. Commit everything at once.
-  std::map<std::string, api::IndexUnits> index_units;
-  api::Status committed = Commit(writes, &index_units);
+  CommitOutcome outcome;
+  api::Status committed = Commit(writes, &outcome);
   if (!committed.ok()) return committed.error();
   token_guard.committed = true;
   api::TransactWriteItemsResponse response;
@@ -312,10 +312,15 @@ api::Result<api::TransactWriteItemsResponse> Engine::DoTransactWriteItems(
   // Index writes of a transaction cost twice too.
   for (api::ConsumedCapacity& table_capacity : response.consumed_capacity) {
     api::IndexUnits doubled;
-    doubled.Add(index_units[table_capacity.table_name], kTransactionalFactor);
+    doubled.Add(outcome.index_units[table_capacity.table_name], kTransactionalFactor);
     std::optional<api::ConsumedCapacity> capacity = std::move(table_capacity);
     api::AddIndexUnits(doubled, &capacity);
     table_capacity = std::move(*capacity);
+  }
+  for (const ItemWrite& write : writes) {
+    std::optional<api::ItemCollectionMetrics> metrics = CollectionMetrics(
+        *write.table, request.return_item_collection_metrics, outcome.collection_bytes, write.key);
+    if (metrics) response.item_collection_metrics[write.table->name()].push_back(*metrics);
   }
   return response;
 }

@@ -10,6 +10,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <shared_mutex>
@@ -26,6 +27,8 @@ namespace ddbx::backend::engine {
 namespace {
 
 constexpr std::string_view kInvalidPrefix = "One or more parameter values were invalid: ";
+// DynamoDB's limit on an item collection (a partition of a table with local secondary indexes).
+constexpr int64_t kMaxItemCollectionBytes = int64_t{10} * 1024 * 1024 * 1024;
 
 // ConditionalCheckFailedException; with ReturnValuesOnConditionCheckFailure ALL_OLD it carries
 // the item as it is (`current_json`, null when there is none) for the error body's "Item".
@@ -87,22 +90,25 @@ api::Result<Engine::CurrentItem> Engine::ReadForWrite(
   return current;
 }
 
-api::Status Engine::Commit(std::span<const ItemWrite> writes,
-                           std::map<std::string, api::IndexUnits>* index_units) {
+api::Status Engine::Commit(std::span<const ItemWrite> writes, CommitOutcome* outcome) {
   // Every item write, its expiry and index entries (engine_index.cc) and the counters of its
   // table and indexes: one batch.
   rocksdb::WriteBatch batch;
   // Counter deltas by table id, in first-written order (a write touches one table, a batch a
   // few: a linear search beats a map here).
   std::vector<std::pair<uint32_t, TableCounters>> deltas;
-  std::map<std::string, TableCounters> index_deltas;  // by index counter key
+  // Counter deltas of indexes and item collections, by counter key.
+  std::map<std::string, TableCounters> index_deltas;
+  std::vector<std::pair<std::string, std::string>> collections;  // item key, collection key
   for (const ItemWrite& write : writes) {
     rocksdb::Status status =
         write.erase ? batch.Delete(write.key) : batch.Put(write.key, write.value);
     if (!status.ok()) return StorageError(status);
     api::IndexUnits units;
-    api::Status derived = AddDerivedChanges(write, &batch, &index_deltas, &units);
-    if (index_units != nullptr && !units.empty()) (*index_units)[write.table->name()].Add(units);
+    std::string collection_key;
+    api::Status derived = AddDerivedChanges(write, &batch, &index_deltas, &units, &collection_key);
+    if (outcome != nullptr && !units.empty()) outcome->index_units[write.table->name()].Add(units);
+    if (!collection_key.empty()) collections.emplace_back(write.key, std::move(collection_key));
     if (!derived.ok()) return derived;
     auto it = std::find_if(deltas.begin(), deltas.end(),
                            [&write](const auto& entry) { return entry.first == write.table->id(); });
@@ -114,6 +120,32 @@ api::Status Engine::Commit(std::span<const ItemWrite> writes,
     if (delta.item_count == 0 && delta.size_bytes == 0) continue;
     rocksdb::Status status = batch.Merge(CounterKey(table_id), EncodeCounters(delta));
     if (!status.ok()) return StorageError(status);
+  }
+  // Item collections may not pass 10 GB. A collection's other items may be written meanwhile
+  // (other keys, other stripes), so the check sees the size as last committed plus this batch.
+  std::map<std::string, int64_t> collection_bytes;
+  for (const auto& [item_key, collection_key] : collections) {
+    if (collection_bytes.contains(collection_key)) continue;
+    std::string value;
+    rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), collection_key, &value);
+    TableCounters now;
+    if (status.ok()) {
+      if (!ParseCounters(value, &now)) return CorruptItem();
+    } else if (!status.IsNotFound()) {
+      return StorageError(status);
+    }
+    const TableCounters& delta = index_deltas[collection_key];
+    const int64_t after = now.size_bytes + delta.size_bytes;
+    if (delta.size_bytes > 0 && after > kMaxItemCollectionBytes) {
+      return api::Error{api::ErrorCode::kItemCollectionSizeLimitExceeded,
+                        "Collection size exceeded."};
+    }
+    collection_bytes[collection_key] = after;
+  }
+  if (outcome != nullptr) {
+    for (const auto& [item_key, collection_key] : collections) {
+      outcome->collection_bytes[item_key] = collection_bytes[collection_key];
+    }
   }
   for (const auto& [counter_key, delta] : index_deltas) {
     if (delta.item_count == 0 && delta.size_bytes == 0) continue;
@@ -155,8 +187,8 @@ api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& r
   const uint64_t old_size = stored ? stored->size : 0;
   write.delta.item_count = stored ? 0 : 1;
   write.delta.size_bytes = static_cast<int64_t>(size) - static_cast<int64_t>(old_size);
-  std::map<std::string, api::IndexUnits> index_units;
-  api::Status committed = Commit({&write, 1}, &index_units);
+  CommitOutcome outcome;
+  api::Status committed = Commit({&write, 1}, &outcome);
   if (!committed.ok()) return committed.error();
 
   api::PutItemResponse response;
@@ -164,7 +196,10 @@ api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& r
     response.attributes = std::move(old_item);
   response.consumed_capacity = api::MakeConsumedCapacity(
       request.return_consumed_capacity, table.name(), api::ReplaceCapacityUnits(old_size, size));
-  api::AddIndexUnits(index_units[table.name()], &response.consumed_capacity);
+  api::AddIndexUnits(outcome.index_units[table.name()], &response.consumed_capacity);
+  response.item_collection_metrics =
+      CollectionMetrics(table, request.return_item_collection_metrics,
+                        outcome.collection_bytes, write.key);
   return response;
 }
 
@@ -192,7 +227,7 @@ api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemR
 
   api::DeleteItemResponse response;
   const uint64_t old_size = stored ? stored->size : 0;
-  std::map<std::string, api::IndexUnits> index_units;
+  CommitOutcome outcome;
   if (stored) {  // nothing to delete, nothing to make durable otherwise
     ItemWrite write;
     write.table = &table;
@@ -200,14 +235,17 @@ api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemR
     write.erase = true;
     write.delta.item_count = -1;
     write.delta.size_bytes = -static_cast<int64_t>(old_size);
-    api::Status committed = Commit({&write, 1}, &index_units);
+    api::Status committed = Commit({&write, 1}, &outcome);
     if (!committed.ok()) return committed.error();
   }
   if (request.return_values == api::ReturnValues::kAllOld)
     response.attributes = std::move(old_item);
   response.consumed_capacity = api::MakeConsumedCapacity(
       request.return_consumed_capacity, table.name(), api::WriteCapacityUnits(old_size));
-  api::AddIndexUnits(index_units[table.name()], &response.consumed_capacity);
+  api::AddIndexUnits(outcome.index_units[table.name()], &response.consumed_capacity);
+  response.item_collection_metrics =
+      CollectionMetrics(table, request.return_item_collection_metrics,
+                        outcome.collection_bytes, key);
   return response;
 }
 
@@ -257,8 +295,8 @@ api::Result<api::UpdateItemResponse> Engine::DoUpdateItem(const api::UpdateItemR
   write.value = EncodeItemValue(new_size, api::EncodeItemJson(new_item));
   write.delta.item_count = stored ? 0 : 1;
   write.delta.size_bytes = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
-  std::map<std::string, api::IndexUnits> index_units;
-  api::Status committed = Commit({&write, 1}, &index_units);
+  CommitOutcome outcome;
+  api::Status committed = Commit({&write, 1}, &outcome);
   if (!committed.ok()) return committed.error();
 
   api::UpdateItemResponse response;
@@ -285,7 +323,10 @@ api::Result<api::UpdateItemResponse> Engine::DoUpdateItem(const api::UpdateItemR
   response.consumed_capacity =
       api::MakeConsumedCapacity(request.return_consumed_capacity, table.name(),
                                 api::ReplaceCapacityUnits(old_size, new_size));
-  api::AddIndexUnits(index_units[table.name()], &response.consumed_capacity);
+  api::AddIndexUnits(outcome.index_units[table.name()], &response.consumed_capacity);
+  response.item_collection_metrics =
+      CollectionMetrics(table, request.return_item_collection_metrics,
+                        outcome.collection_bytes, write.key);
   return response;
 }
 
@@ -375,12 +416,17 @@ api::Result<api::BatchWriteItemResponse> Engine::DoBatchWriteItem(
     }
     commit.push_back(std::move(p.write));
   }
-  std::map<std::string, api::IndexUnits> index_units;
-  api::Status committed = Commit(commit, &index_units);
+  CommitOutcome outcome;
+  api::Status committed = Commit(commit, &outcome);
   if (!committed.ok()) return committed.error();
-  for (const auto& [table_name, units] : index_units) capacity.AddIndexes(table_name, units);
-
+  for (const auto& [table_name, units] : outcome.index_units) capacity.AddIndexes(table_name, units);
   api::BatchWriteItemResponse response;
+  for (const ItemWrite& write : commit) {
+    std::optional<api::ItemCollectionMetrics> metrics = CollectionMetrics(
+        *write.table, request.return_item_collection_metrics, outcome.collection_bytes, write.key);
+    if (metrics) response.item_collection_metrics[write.table->name()].push_back(*metrics);
+  }
+
   response.consumed_capacity = capacity.Report(request.return_consumed_capacity);
   return response;
 }

@@ -70,6 +70,21 @@ std::string CatalogKey(std::string_view table_name) {
 
 std::string CounterKey(uint32_t table_id) { return KeyPrefixWithId(kCounterPrefix, table_id); }
 
+std::string CollectionKey(uint32_t table_id, std::string_view encoded_partition_key) {
+  std::string key = KeyPrefixWithId(kCollectionPrefix, table_id);
+  key.append(encoded_partition_key);
+  return key;
+}
+
+std::string CollectionRangeBegin(uint32_t table_id) {
+  return KeyPrefixWithId(kCollectionPrefix, table_id);
+}
+
+std::string CollectionRangeEnd(uint32_t table_id) {
+  if (table_id == UINT32_MAX) return std::string(1, kCollectionPrefix + 1);
+  return KeyPrefixWithId(kCollectionPrefix, table_id + 1);
+}
+
 std::string ItemRangeBegin(uint32_t table_id) { return KeyPrefixWithId(kItemPrefix, table_id); }
 
 std::string ItemRangeEnd(uint32_t table_id) {

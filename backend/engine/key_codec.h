@@ -32,6 +32,7 @@ namespace ddbx::backend::engine {
 inline constexpr char kCatalogPrefix = 0x01;  // kCatalogPrefix | table name -> table record
 inline constexpr char kMetaPrefix = 0x02;     // kMetaPrefix | name -> engine-wide metadata
 inline constexpr char kCounterPrefix = 0x03;  // kCounterPrefix | table id -> item counters
+inline constexpr char kCollectionPrefix = 0x04;  // kCollectionPrefix | table id | pk -> counters
 inline constexpr char kItemPrefix = 0x10;     // kItemPrefix | table id | bucket | pk | sk
 inline constexpr char kIndexPrefix = 0x11;    // kIndexPrefix | table id | index id | ... (below)
 inline constexpr char kExpiryPrefix = 0x20;   // kExpiryPrefix | table id | expiry | item key
@@ -42,6 +43,12 @@ std::string NextTableIdKey();
 std::string CatalogKey(std::string_view table_name);
 // The counters key of a table (value: see EncodeCounterDelta).
 std::string CounterKey(uint32_t table_id);
+// The size counters of one item collection (the items of one partition key and their LSI
+// entries) of a table with local secondary indexes: kCollectionPrefix | table id | encoded
+// partition key. The bounds of a table's collection counters.
+std::string CollectionKey(uint32_t table_id, std::string_view encoded_partition_key);
+std::string CollectionRangeBegin(uint32_t table_id);
+std::string CollectionRangeEnd(uint32_t table_id);
 // The first key of a table's item range; ItemRangeBegin(id + 1) is the exclusive end.
 std::string ItemRangeBegin(uint32_t table_id);
 std::string ItemRangeEnd(uint32_t table_id);
