@@ -70,6 +70,9 @@ struct EngineOptions {
   std::chrono::milliseconds ttl_sweep_interval{1000};
   // How long after a change UpdateTimeToLive refuses another (DynamoDB: up to one hour).
   double ttl_change_cooldown_seconds = 3600;
+  // The largest item collection (a partition's items and LSI entries) of a table with local
+  // secondary indexes: DynamoDB's 10 GB. Tests lower it.
+  int64_t max_item_collection_bytes = int64_t{10} * 1024 * 1024 * 1024;
 };
 
 class Engine final : public Backend {

@@ -27,8 +27,7 @@ namespace ddbx::backend::engine {
 namespace {
 
 constexpr std::string_view kInvalidPrefix = "One or more parameter values were invalid: ";
-// DynamoDB's limit on an item collection (a partition of a table with local secondary indexes).
-constexpr int64_t kMaxItemCollectionBytes = int64_t{10} * 1024 * 1024 * 1024;
+
 
 // ConditionalCheckFailedException; with ReturnValuesOnConditionCheckFailure ALL_OLD it carries
 // the item as it is (`current_json`, null when there is none) for the error body's "Item".
@@ -136,7 +135,7 @@ api::Status Engine::Commit(std::span<const ItemWrite> writes, CommitOutcome* out
     }
     const TableCounters& delta = index_deltas[collection_key];
     const int64_t after = now.size_bytes + delta.size_bytes;
-    if (delta.size_bytes > 0 && after > kMaxItemCollectionBytes) {
+    if (delta.size_bytes > 0 && after > options_.max_item_collection_bytes) {
       return api::Error{api::ErrorCode::kItemCollectionSizeLimitExceeded,
                         "Collection size exceeded."};
     }
