@@ -1026,6 +1026,13 @@ std::optional<Error> CheckKeySchema(const std::vector<RawKeySchemaElement>& key_
   return std::nullopt;
 }
 
+// An AttributeType that passed its enum constraint.
+ScalarAttributeType ToScalarAttributeType(std::string_view type) {
+  return type == "S" ? ScalarAttributeType::kS
+         : type == "N" ? ScalarAttributeType::kN
+                       : ScalarAttributeType::kB;
+}
+
 constexpr size_t kMaxLocalSecondaryIndexes = 5;
 constexpr size_t kMaxGlobalSecondaryIndexes = 20;
 constexpr size_t kMaxProjectedAttributes = 100;
@@ -1343,10 +1350,8 @@ Result<CreateTableRequest> CheckCreateTable(const RawCreateTable& r) {
   CreateTableRequest request;
   request.table_name = std::string(*r.table_name);
   for (const RawAttributeDefinition& d : *r.attribute_definitions) {
-    const ScalarAttributeType type = *d.attribute_type == "S"   ? ScalarAttributeType::kS
-                                     : *d.attribute_type == "N" ? ScalarAttributeType::kN
-                                                                : ScalarAttributeType::kB;
-    request.attribute_definitions.push_back({std::string(*d.attribute_name), type});
+    request.attribute_definitions.push_back(
+        {std::string(*d.attribute_name), ToScalarAttributeType(*d.attribute_type)});
   }
   for (const RawKeySchemaElement& k : *r.key_schema) {
     request.key_schema.push_back(
@@ -1414,6 +1419,7 @@ struct RawGsiUpdate {
   std::optional<std::string_view> create_index_name;
   std::optional<std::vector<RawKeySchemaElement>> create_key_schema;
   bool create_has_projection = false;
+  RawIndex create_projection;  // its projection_type and non_key_attributes
   std::optional<RawThroughput> create_throughput;
   bool has_delete = false;
   std::optional<std::string_view> delete_index_name;
@@ -1425,6 +1431,7 @@ struct RawUpdateTable {
   std::optional<RawThroughput> provisioned_throughput;
   std::optional<bool> deletion_protection_enabled;
   std::optional<std::vector<RawGsiUpdate>> gsi_updates;
+  std::optional<std::vector<RawAttributeDefinition>> attribute_definitions;
   std::optional<std::string_view> table_class;
   std::optional<size_t> replica_updates;  // how many, when present
   bool stream_specification = false;
@@ -1518,8 +1525,7 @@ Status ReadGsiUpdateAction(std::string_view key, dom::element value, RawGsiUpdat
         DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(f.value, &*u.create_key_schema));
       } else if (f.key == "Projection") {
         u.create_has_projection = true;
-        RawIndex projection;  // type-checked here; GSI creation by UpdateTable is refused later
-        DDBX_CODEC_RETURN_IF_ERROR(ReadProjection(f.value, &projection));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadProjection(f.value, &u.create_projection));
       } else if (f.key == "ProvisionedThroughput") {
         u.create_throughput.emplace();
         DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(f.value, &*u.create_throughput));
@@ -1561,8 +1567,8 @@ Status ReadUpdateTable(dom::object body, RawUpdateTable* r) {
       r->gsi_updates.emplace();
       DDBX_CODEC_RETURN_IF_ERROR(ReadGsiUpdates(field.value, &*r->gsi_updates));
     } else if (key == "AttributeDefinitions") {
-      std::vector<RawAttributeDefinition> definitions;
-      DDBX_CODEC_RETURN_IF_ERROR(ReadAttributeDefinitions(field.value, &definitions));
+      r->attribute_definitions.emplace();
+      DDBX_CODEC_RETURN_IF_ERROR(ReadAttributeDefinitions(field.value, &*r->attribute_definitions));
     } else if (key == "TableClass") {
       DDBX_CODEC_RETURN_IF_ERROR(ReadString(field.value, &s));
       r->table_class = s;
@@ -1651,6 +1657,48 @@ std::string AtLeastOneOfMessage(const RawUpdateTable& r) {
   }
   m.append(" is required");
   return m;
+}
+
+// A GSI created by UpdateTable: its key attributes defined in the request's
+// AttributeDefinitions (the table's own do not count), a well-formed key schema, a projection.
+// What needs the table (a unique name, the billing mode) is the backend's to check.
+std::optional<Error> CheckCreatedIndex(const RawIndex& index, const RawUpdateTable& r) {
+  std::vector<std::string_view> keys;
+  for (const RawKeySchemaElement& k : *index.key_schema) keys.push_back(*k.attribute_name);
+  std::vector<std::string_view> defined;
+  if (r.attribute_definitions.has_value()) {
+    for (const RawAttributeDefinition& d : *r.attribute_definitions) {
+      if (d.attribute_name.has_value()) defined.push_back(*d.attribute_name);
+    }
+  }
+  for (std::string_view key : keys) {
+    if (std::find(defined.begin(), defined.end(), key) == defined.end()) {
+      return InvalidParameter(Concat({"Some index key attributes are not defined in "
+                                      "AttributeDefinitions. Keys: ",
+                                      JoinList(keys), ", AttributeDefinitions: ",
+                                      JoinList(defined)}));
+    }
+  }
+  const auto& ks = *index.key_schema;
+  if (keys.size() == 2 && keys[0] == keys[1]) {
+    return Invalid(
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  }
+  if (*ks[0].key_type != "HASH") {
+    return Invalid("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  }
+  if (ks.size() == 2 && *ks[1].key_type != "RANGE") {
+    return Invalid("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+  }
+  if (!index.projection_type.has_value()) return InvalidParameter("Unknown ProjectionType: null");
+  const std::string_view type = *index.projection_type;
+  if (type != "INCLUDE" && index.non_key_attributes.has_value()) {
+    return InvalidParameter(Concat({"ProjectionType is ", type, ", but NonKeyAttributes is specified"}));
+  }
+  if (type == "INCLUDE" && !index.non_key_attributes.has_value()) {
+    return InvalidParameter("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+  }
+  return std::nullopt;
 }
 
 Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {
@@ -1761,7 +1809,27 @@ Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {
       return InvalidParameter("Replica modification must be the only operation in the request");
     }
   }
-  if (has_gsi_updates) return Unsupported("GlobalSecondaryIndexUpdates");
+  std::vector<SecondaryIndex> creates;
+  std::vector<std::string> deletes;
+  if (has_gsi_updates) {
+    for (const RawGsiUpdate& u : *r.gsi_updates) {
+      if (u.has_update) return Unsupported("GlobalSecondaryIndexUpdates Update");
+      if (u.has_delete) deletes.emplace_back(*u.delete_index_name);
+      if (!u.has_create) continue;
+      RawIndex index = u.create_projection;
+      index.index_name = u.create_index_name;
+      index.key_schema = u.create_key_schema;
+      index.has_projection = true;
+      index.provisioned_throughput = u.create_throughput;
+      if (std::optional<Error> e = CheckCreatedIndex(index, r)) return std::move(*e);
+      creates.push_back(BuildIndex(index));
+    }
+    if (creates.size() + deletes.size() > 1) {
+      return Error{ErrorCode::kLimitExceeded,
+                   "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                   "simultaneously per table"};
+    }
+  }
   if (r.stream_specification) return Unsupported("StreamSpecification");
   if (r.sse_specification) return Unsupported("SSESpecification");
   if (has_replica_updates || r.global_table_witness_updates) return Unsupported("ReplicaUpdates");
@@ -1782,6 +1850,15 @@ Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {
                               *r.provisioned_throughput->write_capacity_units};
   }
   request.deletion_protection_enabled = r.deletion_protection_enabled;
+  request.create_global_secondary_indexes = std::move(creates);
+  request.delete_global_secondary_indexes = std::move(deletes);
+  if (r.attribute_definitions.has_value()) {
+    for (const RawAttributeDefinition& d : *r.attribute_definitions) {
+      if (!d.attribute_name.has_value() || !d.attribute_type.has_value()) continue;
+      request.attribute_definitions.push_back({std::string(*d.attribute_name),
+                                               ToScalarAttributeType(*d.attribute_type)});
+    }
+  }
   return request;
 }
 

@@ -409,6 +409,11 @@ struct UpdateTableRequest {
   std::optional<BillingMode> billing_mode;
   std::optional<ProvisionedThroughput> provisioned_throughput;
   std::optional<bool> deletion_protection_enabled;
+  // GlobalSecondaryIndexUpdates: at most one Create or Delete in all (DynamoDB's limit), with
+  // the definitions of a created index's key attributes.
+  std::vector<SecondaryIndex> create_global_secondary_indexes;
+  std::vector<std::string> delete_global_secondary_indexes;
+  std::vector<AttributeDefinition> attribute_definitions;
 };
 
 }  // namespace ddbx::api

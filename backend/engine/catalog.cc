@@ -181,7 +181,7 @@ std::string EncodeTableRecord(const TableInfo& info) {
   for (const IndexInfo& index : info.indexes) {
     out.push_back(static_cast<char>(index.id >> 8));
     out.push_back(static_cast<char>(index.id & 0xFF));
-    out.push_back(index.global ? 1 : 0);
+    out.push_back(static_cast<char>((index.global ? 1 : 0) | (index.backfilling ? 2 : 0)));
     const api::SecondaryIndex& d = index.definition;
     AppendString(d.index_name, &out);
     AppendVarint64(d.key_schema.size(), &out);
@@ -260,7 +260,8 @@ api::Result<TableInfo> DecodeTableRecord(std::string_view record) {
         break;
       }
       index.id = static_cast<uint16_t>((hi << 8) | lo);
-      index.global = global != 0;
+      index.global = (global & 1) != 0;
+      index.backfilling = (global & 2) != 0;
       for (uint64_t k = 0; r.ok() && k < elements; ++k) {
         api::KeySchemaElement element;
         if (r.String(&element.attribute_name) && r.EnumByte(KeyTypeFromByte, &element.key_type)) {
@@ -322,30 +323,42 @@ api::TableDescription SchemaOf(const api::TableDescription& d) {
   return schema;
 }
 
-std::vector<IndexShape> ShapesOf(const TableInfo& info) {
-  std::vector<IndexShape> shapes;
+}  // namespace
+
+IndexSet IndexShapesOf(const TableInfo& info) {
+  auto shapes = std::make_shared<std::vector<IndexShape>>();
   for (const IndexInfo& index : info.indexes) {
     api::TableDescription keys;  // KeyShape::Of reads the key schema and its definitions
     keys.attribute_definitions = info.description.attribute_definitions;
     keys.key_schema = index.definition.key_schema;
-    shapes.push_back(IndexShape{index.id, index.global, index.definition.index_name,
-                                KeyShape::Of(keys), index.definition.projection});
+    shapes->push_back(IndexShape{index.id, index.global, index.backfilling,
+                                 index.definition.index_name, KeyShape::Of(keys),
+                                 index.definition.projection});
   }
   return shapes;
 }
-
-}  // namespace
 
 Table::Table(TableInfo info)
     : id_(info.id),
       schema_(SchemaOf(info.description)),
       shape_(KeyShape::Of(info.description)),
-      indexes_(ShapesOf(info)),
-      info_(std::move(info)) {}
+      info_(std::move(info)),
+      indexes_(IndexShapesOf(info_)) {}
 
-const IndexShape* Table::FindIndex(std::string_view name) const {
-  for (const IndexShape& index : indexes_) {
-    if (index.name == name) return &index;
+IndexSet Table::indexes() const {
+  std::lock_guard lock(info_mu_);
+  return indexes_;
+}
+
+void Table::SetIndexes(IndexSet indexes) {
+  std::lock_guard lock(info_mu_);
+  indexes_ = std::move(indexes);
+}
+
+IndexPtr Table::FindIndex(std::string_view name) const {
+  IndexSet set = indexes();
+  for (const IndexShape& index : *set) {
+    if (index.name == name) return IndexPtr(set, &index);
   }
   return nullptr;
 }

@@ -44,6 +44,7 @@ struct TimeToLive {
 struct IndexInfo {
   uint16_t id = 0;
   bool global = false;
+  bool backfilling = false;  // a GSI added by UpdateTable whose existing items are being indexed
   api::SecondaryIndex definition;  // name, key schema, projection, throughput
   bool operator==(const IndexInfo&) const = default;
 };
@@ -52,10 +53,14 @@ struct IndexInfo {
 struct IndexShape {
   uint16_t id = 0;
   bool global = false;
+  bool backfilling = false;  // writers keep it; reads are refused until the backfill completes
   std::string name;
   KeyShape shape;  // the index's own partition and sort key
   api::Projection projection;
 };
+using IndexSet = std::shared_ptr<const std::vector<IndexShape>>;
+using IndexPtr = std::shared_ptr<const IndexShape>;  // keeps its IndexSet alive
+
 
 // What the engine stores about one table.
 struct TableInfo {
@@ -67,6 +72,9 @@ struct TableInfo {
   TimeToLive ttl;
   std::vector<IndexInfo> indexes;  // LSIs and GSIs, in declaration order
 };
+
+// The run-time shapes of `info`'s indexes.
+IndexSet IndexShapesOf(const TableInfo& info);
 
 // The persisted form of a TableInfo, and back. Decoding malformed bytes: InternalServerError.
 std::string EncodeTableRecord(const TableInfo& info);
@@ -84,11 +92,14 @@ class Table {
   // lives: what item and key validation needs (api/validation.h). Only those three fields are
   // filled in; the table's current settings are in info().
   const api::TableDescription& schema() const { return schema_; }
-  // The table's secondary indexes, fixed at CreateTable (schema() also carries their key
-  // schemas and the definitions of their key attributes, for validation).
-  const std::vector<IndexShape>& indexes() const { return indexes_; }
+  // The table's secondary indexes as of now: a snapshot the caller keeps while it uses it.
+  // UpdateTable replaces the set (SetIndexes) when it adds, completes or removes a GSI, under
+  // lifecycle_mutex() held exclusively; item writers read it under the same mutex shared, so a
+  // write maintains exactly the indexes that exist when it commits.
+  IndexSet indexes() const;
+  void SetIndexes(IndexSet indexes);
   // The index named `name`, or null.
-  const IndexShape* FindIndex(std::string_view name) const;
+  IndexPtr FindIndex(std::string_view name) const;
 
   // A snapshot of everything stored about the table. UpdateTable changes the settings (billing
   // mode, throughput, deletion protection), so callers get a copy.
@@ -116,9 +127,9 @@ class Table {
   const uint32_t id_;
   const api::TableDescription schema_;
   const KeyShape shape_;
-  const std::vector<IndexShape> indexes_;
   mutable std::mutex info_mu_;
   TableInfo info_;  // GUARDED_BY(info_mu_)
+  IndexSet indexes_;  // GUARDED_BY(info_mu_)
   std::shared_mutex lifecycle_mu_;
   std::atomic<bool> deleted_{false};
 };

@@ -229,6 +229,7 @@ api::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   std::unique_ptr<Engine> engine(new Engine(std::move(options), std::move(env), std::move(db)));
   api::Status loaded = engine->LoadCatalog();
   if (!loaded.ok()) return loaded.error();
+  engine->ResumeBackfills();
   if (engine->options_.ttl_sweep_interval.count() > 0) {
     engine->sweeper_ = std::thread(&Engine::RunSweeper, engine.get());
   }
@@ -243,6 +244,7 @@ Engine::Engine(EngineOptions options, std::unique_ptr<rocksdb::Env> env,
       pool_(std::make_unique<TaskPool>(options_.worker_threads)) {}
 
 Engine::~Engine() {
+  closing_.store(true, std::memory_order_release);  // backfills stop; they resume on reopen
   if (sweeper_.joinable()) {
     {
       std::lock_guard lock(sweeper_mu_);
@@ -468,7 +470,10 @@ api::Result<api::TableDescription> Engine::DescribeWithCounters(const Table& tab
   }
   description.item_count = counters.item_count;
   description.table_size_bytes = counters.size_bytes;
-  description.table_status = api::TableStatus::kActive;
+  // UPDATING while a GSI is being filled (DescribeIndexes), else ACTIVE.
+  if (description.table_status != api::TableStatus::kUpdating) {
+    description.table_status = api::TableStatus::kActive;
+  }
   return description;
 }
 
@@ -607,6 +612,10 @@ api::Result<api::TableDescription> Engine::DoDeleteTable(const api::DeleteTableR
 // durable before the in-memory table changes, under the control mutex, so UpdateTable and
 // DeleteTable never interleave.
 api::Result<api::TableDescription> Engine::DoUpdateTable(const api::UpdateTableRequest& request) {
+  if (!request.create_global_secondary_indexes.empty() ||
+      !request.delete_global_secondary_indexes.empty()) {
+    return UpdateGlobalSecondaryIndexes(request);
+  }
   if (!request.billing_mode && !request.provisioned_throughput &&
       !request.deletion_protection_enabled) {
     return NothingToUpdate();

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -313,6 +314,16 @@ class Engine final : public Backend {
                               const std::string& item_key, const std::optional<api::Item>& old_item,
                               const std::optional<api::Item>& new_item,
                               rocksdb::WriteBatch* batch) const;
+  // UpdateTable with GlobalSecondaryIndexUpdates (engine_index.cc): creating a GSI adds it at
+  // once (writers keep it from then on, reads are refused while it fills) and queues its
+  // backfill; deleting one removes it and its entries in one batch.
+  api::Result<api::TableDescription> UpdateGlobalSecondaryIndexes(
+      const api::UpdateTableRequest& request);
+  // Indexes every item of `table` into the backfilling index `index_id`, then marks it ACTIVE.
+  // Runs on the pool; resumable (after a restart it simply runs again).
+  void BackfillIndex(TablePtr table, uint16_t index_id);
+  // Starts the backfill of every backfilling index (Open, after a restart).
+  void ResumeBackfills();
   // Appends each index's description, with its counters, to `description`.
   api::Status DescribeIndexes(const Table& table, const TableInfo& info,
                               api::TableDescription* description) const;
@@ -330,7 +341,7 @@ class Engine final : public Backend {
   // Which query or scan to run: the key range to walk and the rules of the page.
   struct ReadPlan {
     const Table* table = nullptr;
-    const IndexShape* index = nullptr;  // a Query or Scan of a secondary index
+    IndexPtr index;  // a Query or Scan of a secondary index
     // An LSI read that needs attributes the index does not hold: each entry's item is read
     // from the table (DynamoDB's "fetch").
     bool fetch_from_table = false;
@@ -369,6 +380,9 @@ class Engine final : public Backend {
 
   // ClientRequestTokens of committed transactions.
   IdempotencyTokens tokens_;
+
+  // Set when the destructor starts: long background work (index backfills) stops early.
+  std::atomic<bool> closing_{false};
 
   // The TTL sweeper thread and how it is told to stop (the destructor).
   std::mutex sweeper_mu_;

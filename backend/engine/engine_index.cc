@@ -12,9 +12,12 @@
 // Sparse: an item without one of the index's key attributes has no entry. An index key
 // attribute of the wrong type, or an empty S or B value in it, is refused as DynamoDB refuses it.
 #include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <mutex>
+#include <shared_mutex>
 #include <cmath>
 
 #include "api/capacity.h"
@@ -124,7 +127,8 @@ api::Status Engine::AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatc
                                       std::string* collection_key) const {
   const Table& table = *write.table;
   const std::optional<std::string> ttl = table.ttl_attribute();
-  if (!ttl && table.indexes().empty()) return api::Status::Ok();
+  const IndexSet indexes = table.indexes();
+  if (!ttl && indexes->empty()) return api::Status::Ok();
 
   // The item this write replaces (the key's lock is held, so it is still the stored one) and
   // the item it writes, decoded once for the expiry and every index.
@@ -156,7 +160,7 @@ api::Status Engine::AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatc
   }
   // An item collection (tables with LSIs): the partition's items and their LSI entries.
   TableCounters collection_delta = write.delta;
-  const bool has_lsi = std::any_of(table.indexes().begin(), table.indexes().end(),
+  const bool has_lsi = std::any_of(indexes->begin(), indexes->end(),
                                    [](const IndexShape& index) { return !index.global; });
   const api::Item* any_item = new_item ? &*new_item : old_item ? &*old_item : nullptr;
   if (has_lsi && any_item != nullptr) {
@@ -169,11 +173,21 @@ api::Status Engine::AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatc
     return (new_entry ? static_cast<int64_t>(new_entry->size) : 0) -
            (old_entry ? static_cast<int64_t>(old_entry->size) : 0);
   };
-  for (const IndexShape& index : table.indexes()) {
+  for (const IndexShape& index : *indexes) {
     std::optional<IndexEntry> old_entry;
     if (old_item) {
       api::Result<bool> in = InIndex(*old_item, index);
       if (in.ok() && in.value()) old_entry = EntryOf(*old_item, table, index);
+    }
+    if (old_entry && index.backfilling) {
+      // The backfill may not have reached this item yet: its entry is there only if written.
+      std::string existing;
+      status = db_->Get(rocksdb::ReadOptions(), old_entry->key, &existing);
+      if (status.IsNotFound()) {
+        old_entry.reset();
+      } else if (!status.ok()) {
+        return StorageError(status);
+      }
     }
     std::optional<IndexEntry> new_entry;
     if (new_item) {
@@ -282,12 +296,218 @@ api::Status CheckIndexKeysDefined(const api::CreateTableRequest& request) {
   return api::Status::Ok();
 }
 
+// ---- UpdateTable: adding and removing GSIs ----
+//
+// Creating a GSI: under the control mutex, the record gets the index (backfilling) and the
+// request's definitions of its key attributes; under the table's lifecycle lock held
+// exclusively the new index set is installed, so every write that commits afterwards keeps the
+// index (AddDerivedChanges; while it is backfilling a writer checks whether the old entry exists
+// rather than assuming it). The backfill then walks a snapshot of the items and, under each
+// item's key lock, reads the item as it is now and writes its entry unless it is already there:
+// an item written meanwhile was indexed by its writer, an item deleted meanwhile is skipped. Each
+// entry and its counter delta form one batch, so the counters stay exact. When the walk ends
+// the index is marked ACTIVE. A crash during the walk leaves the index backfilling on disk; on
+// restart the walk simply runs again (entries already there are skipped).
+
+api::Result<api::TableDescription> Engine::UpdateGlobalSecondaryIndexes(
+    const api::UpdateTableRequest& request) {
+  std::lock_guard control(control_mu_);
+  TablePtr table = catalog_.Find(request.table_name);
+  if (!table) return TableNotFound(request.table_name);
+  TableInfo info = table->info();
+  api::TableDescription& d = info.description;
+  auto find = [&info](const std::string& name) {
+    return std::find_if(info.indexes.begin(), info.indexes.end(),
+                        [&name](const IndexInfo& index) { return index.definition.index_name == name; });
+  };
+  const bool building = std::any_of(info.indexes.begin(), info.indexes.end(),
+                                    [](const IndexInfo& index) { return index.backfilling; });
+  rocksdb::WriteBatch batch;
+  rocksdb::Status status;
+  std::optional<uint16_t> created;
+  std::string deleted_name;
+  api::SecondaryIndex deleted;
+  for (const api::SecondaryIndex& asked : request.create_global_secondary_indexes) {
+    if (building) {
+      return api::Error{api::ErrorCode::kLimitExceeded,
+                        "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                        "simultaneously per table"};
+    }
+    if (find(asked.index_name) != info.indexes.end()) {
+      return api::Error::Validation("Attempting to create an index which already exists");
+    }
+    const size_t globals = std::count_if(info.indexes.begin(), info.indexes.end(),
+                                         [](const IndexInfo& index) { return index.global; });
+    if (globals >= 20) {
+      return api::Error::Validation(
+          "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the "
+          "per-table limit of 20");
+    }
+    const bool on_demand = d.billing_mode == api::BillingMode::kPayPerRequest;
+    const bool has_throughput = asked.provisioned_throughput != api::ProvisionedThroughput{};
+    if (on_demand && has_throughput) {
+      return api::Error::Validation(
+          "One or more parameter values were invalid: ProvisionedThroughput should not be "
+          "specified for index: " + asked.index_name + " when BillingMode is PAY_PER_REQUEST");
+    }
+    if (!on_demand && !has_throughput) {
+      return api::Error::Validation(
+          "One or more parameter values were invalid: ProvisionedThroughput must be specified "
+          "for index: " + asked.index_name);
+    }
+    // The new key attributes join the table's definitions; one already defined keeps its type.
+    for (const api::KeySchemaElement& key : asked.key_schema) {
+      auto asked_def = std::find_if(
+          request.attribute_definitions.begin(), request.attribute_definitions.end(),
+          [&key](const api::AttributeDefinition& def) { return def.attribute_name == key.attribute_name; });
+      if (asked_def == request.attribute_definitions.end()) {
+        return api::Error::Validation(
+            "One or more parameter values were invalid: Some index key attributes are not "
+            "defined in AttributeDefinitions");
+      }
+      auto existing = std::find_if(
+          d.attribute_definitions.begin(), d.attribute_definitions.end(),
+          [&key](const api::AttributeDefinition& def) { return def.attribute_name == key.attribute_name; });
+      if (existing == d.attribute_definitions.end()) {
+        d.attribute_definitions.push_back(*asked_def);
+      } else if (existing->attribute_type != asked_def->attribute_type) {
+        return api::Error::Validation(
+            "One or more parameter values were invalid: Some AttributeDefinitions have a "
+            "different type than the existing definitions: " + key.attribute_name);
+      }
+    }
+    IndexInfo index;
+    index.id = 1;
+    for (const IndexInfo& other : info.indexes) index.id = std::max<uint16_t>(index.id, other.id + 1);
+    index.global = true;
+    index.backfilling = true;
+    index.definition.index_name = asked.index_name;
+    index.definition.key_schema = asked.key_schema;
+    index.definition.projection = asked.projection;
+    index.definition.provisioned_throughput = asked.provisioned_throughput;
+    created = index.id;
+    // Nothing may linger in the new index's key space from an index that had its number.
+    status = batch.DeleteRange(IndexSpace(table->id(), index.id),
+                               PrefixSuccessor(IndexSpace(table->id(), index.id)));
+    if (status.ok()) status = batch.Delete(IndexCounterKey(table->id(), index.id));
+    info.indexes.push_back(std::move(index));
+  }
+  for (const std::string& name : request.delete_global_secondary_indexes) {
+    auto it = find(name);
+    if (it == info.indexes.end() || !it->global) {
+      return api::Error::NotFound("Requested resource not found: Index: " + name + " not found");
+    }
+    deleted_name = name;
+    deleted = it->definition;
+    status = batch.DeleteRange(IndexSpace(table->id(), it->id),
+                               PrefixSuccessor(IndexSpace(table->id(), it->id)));
+    if (status.ok()) status = batch.Delete(IndexCounterKey(table->id(), it->id));
+    info.indexes.erase(it);
+  }
+  if (status.ok()) status = batch.Put(CatalogKey(d.table_name), EncodeTableRecord(info));
+  if (!status.ok()) return StorageError(status);
+  {
+    std::unique_lock lifecycle(table->lifecycle_mutex());
+    if (table->deleted()) return TableNotFound(request.table_name);
+    status = db_->Write(DurableWrite(options_.in_memory), &batch);
+    if (!status.ok()) return StorageError(status);
+    table->SetIndexes(IndexShapesOf(info));
+    table->SetInfo(info);
+  }
+  if (created) {
+    pool_->Submit([this, table, id = *created] { BackfillIndex(table, id); });
+  }
+
+  api::Result<api::TableDescription> description = DescribeWithCounters(*table);
+  if (!description.ok()) return description;
+  description.value().table_status = api::TableStatus::kUpdating;
+  if (!deleted_name.empty()) {
+    deleted.index_arn = description.value().table_arn + "/index/" + deleted_name;
+    deleted.index_status = api::IndexStatus::kDeleting;
+    description.value().global_secondary_indexes.push_back(std::move(deleted));
+  }
+  return description;
+}
+
+void Engine::BackfillIndex(TablePtr table, uint16_t index_id) {
+  auto still_building = [&table, index_id]() -> IndexPtr {
+    IndexSet set = table->indexes();
+    for (const IndexShape& index : *set) {
+      if (index.id == index_id && index.backfilling) return IndexPtr(set, &index);
+    }
+    return nullptr;
+  };
+  // Entries need not be synced one by one: until the index is marked ACTIVE (a synced write)
+  // a restart runs the walk again.
+  rocksdb::WriteOptions unsynced = DurableWrite(options_.in_memory);
+  unsynced.sync = false;
+  const std::string end = ItemRangeEnd(table->id());
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  for (it->Seek(ItemRangeBegin(table->id())); it->Valid(); it->Next()) {
+    if (closing_.load(std::memory_order_acquire)) return;  // resumes when the store reopens
+    const std::string item_key(View(it->key()));
+    std::shared_lock lifecycle(table->lifecycle_mutex());
+    IndexPtr index = still_building();
+    if (table->deleted() || !index) return;  // deleted (table or index) meanwhile
+    std::lock_guard key_lock(KeyLock(item_key));
+    api::Result<std::optional<StoredItem>> stored = ReadItem(item_key);
+    if (!stored.ok() || !stored.value()) continue;  // gone: nothing to index
+    api::Result<api::Item> item = DecodeStoredJson(stored.value()->json);
+    if (!item.ok()) continue;
+    api::Result<bool> in = InIndex(item.value(), *index);
+    if (!in.ok() || !in.value()) continue;  // sparse, or a key the index cannot hold
+    std::optional<IndexEntry> entry = EntryOf(item.value(), *table, *index);
+    std::string existing;
+    rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), entry->key, &existing);
+    if (status.ok()) continue;  // its writer indexed it already
+    if (!status.IsNotFound()) return;
+    rocksdb::WriteBatch batch;
+    TableCounters delta{1, static_cast<int64_t>(entry->size)};
+    status = batch.Put(entry->key, entry->value);
+    if (status.ok()) status = batch.Merge(IndexCounterKey(table->id(), index_id), EncodeCounters(delta));
+    if (status.ok()) status = db_->Write(unsynced, &batch);
+    if (!status.ok()) return;
+  }
+  if (!it->status().ok()) return;
+  it.reset();
+
+  // Done: ACTIVE, durably.
+  std::lock_guard control(control_mu_);
+  if (table->deleted() || !still_building()) return;
+  TableInfo info = table->info();
+  for (IndexInfo& index : info.indexes) {
+    if (index.id == index_id) index.backfilling = false;
+  }
+  rocksdb::WriteBatch batch;
+  rocksdb::Status status = batch.Put(CatalogKey(table->name()), EncodeTableRecord(info));
+  std::unique_lock lifecycle(table->lifecycle_mutex());
+  if (status.ok()) status = db_->Write(DurableWrite(options_.in_memory), &batch);
+  if (!status.ok()) return;
+  table->SetIndexes(IndexShapesOf(info));
+  table->SetInfo(std::move(info));
+}
+
+void Engine::ResumeBackfills() {
+  for (const TablePtr& table : catalog_.All()) {
+    for (const IndexShape& index : *table->indexes()) {
+      if (index.backfilling) {
+        pool_->Submit([this, table, id = index.id] { BackfillIndex(table, id); });
+      }
+    }
+  }
+}
+
 api::Status Engine::DescribeIndexes(const Table& table, const TableInfo& info,
                                     api::TableDescription* description) const {
   for (const IndexInfo& index : info.indexes) {
     api::SecondaryIndex d = index.definition;
     d.index_arn = description->table_arn + "/index/" + d.index_name;
-    d.index_status = api::IndexStatus::kActive;
+    d.index_status = index.backfilling ? api::IndexStatus::kCreating : api::IndexStatus::kActive;
+    d.backfilling = index.backfilling;
+    if (index.backfilling) description->table_status = api::TableStatus::kUpdating;
     std::string value;
     rocksdb::Status status =
         db_->Get(rocksdb::ReadOptions(), IndexCounterKey(table.id(), index.id), &value);

@@ -228,8 +228,12 @@ api::Result<api::BatchGetItemResponse> Engine::DoBatchGetItem(
 api::Status Engine::PlanIndexRead(const Table& table, const api::ReadManyRequest& request,
                                   ReadPlan* plan) const {
   if (!request.index_name) return api::Status::Ok();
-  const IndexShape* index = table.FindIndex(*request.index_name);
+  IndexPtr index = table.FindIndex(*request.index_name);
   if (index == nullptr) return NoSuchIndex(*request.index_name);
+  if (index->backfilling) {
+    return api::Error::Validation("Cannot read from backfilling global secondary index: " +
+                                  index->name);
+  }
   if (index->global && request.consistent_read) {
     return api::Error::Validation("Consistent reads are not supported on global secondary indexes");
   }
@@ -240,8 +244,8 @@ api::Status Engine::PlanIndexRead(const Table& table, const api::ReadManyRequest
         "for global secondary index " +
         index->name + " because its projection type is not ALL");
   }
-  plan->index = index;
   plan->fetch_from_table = NeedsFetch(*index, table.shape(), request);
+  plan->index = std::move(index);
   return api::Status::Ok();
 }
 

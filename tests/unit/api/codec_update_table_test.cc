@@ -156,9 +156,37 @@ TEST_CASE("UpdateTable's own rules, then what ddbx does not support", "[codec][u
                   "One or more parameter values were invalid: TableClass modification must be "
                   "the only operation in the request");
   // Refusals come last, after DynamoDB's own checks passed.
+  auto deletion =
+      DecodeUpdateTable(Table(R"("GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"abc"}}])"));
+  REQUIRE(deletion.ok());
+  CHECK(deletion.value().delete_global_secondary_indexes == std::vector<std::string>{"abc"});
   CheckValidation(
-      DecodeUpdateTable(Table(R"("GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"abc"}}])")),
-      "ddbx does not support GlobalSecondaryIndexUpdates yet");
+      DecodeUpdateTable(Table(R"("GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"abc",)"
+                              R"("ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}}])")),
+      "ddbx does not support GlobalSecondaryIndexUpdates Update yet");
+  // A created index's keys must be defined in the request; two index changes at once exceed
+  // DynamoDB's limit.
+  const std::string create =
+      R"({"Create":{"IndexName":"byg","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],)"
+      R"("Projection":{"ProjectionType":"ALL"}}})";
+  CheckValidation(DecodeUpdateTable(Table(R"("GlobalSecondaryIndexUpdates":[)" + create + "]")),
+                  "One or more parameter values were invalid: Some index key attributes are not "
+                  "defined in AttributeDefinitions. Keys: [g], AttributeDefinitions: []");
+  const std::string defs = R"("AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],)";
+  auto created =
+      DecodeUpdateTable(Table(defs + R"("GlobalSecondaryIndexUpdates":[)" + create + "]"));
+  REQUIRE(created.ok());
+  REQUIRE(created.value().create_global_secondary_indexes.size() == 1);
+  CHECK(created.value().create_global_secondary_indexes[0].index_name == "byg");
+  CHECK(created.value().attribute_definitions ==
+        std::vector<AttributeDefinition>{{"g", ScalarAttributeType::kS}});
+  auto two = DecodeUpdateTable(Table(defs + R"("GlobalSecondaryIndexUpdates":[)" + create +
+                                     R"(,{"Delete":{"IndexName":"old"}}])"));
+  REQUIRE_FALSE(two.ok());
+  CHECK(two.error().code == ErrorCode::kLimitExceeded);
+  CHECK(two.error().message ==
+        "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "
+        "per table");
   CheckValidation(DecodeUpdateTable(Table(R"("StreamSpecification":{"StreamEnabled":true,)"
                                           R"("StreamViewType":"NEW_IMAGE"})")),
                   "ddbx does not support StreamSpecification yet");

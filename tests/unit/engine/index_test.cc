@@ -180,3 +180,99 @@ TEST_CASE("Concurrent writers leave every index equal to its table", "[index][co
 
 }  // namespace
 }  // namespace ddbx::backend::engine
+
+namespace ddbx::backend::engine {
+namespace {
+
+// A GSI added to a table with items is filled while writers keep changing the items (new
+// items, moved index keys, deletions): once ACTIVE, it holds exactly the table's items.
+TEST_CASE("A GSI added by UpdateTable backfills while the table stays writable", "[index][concurrency]") {
+  Harness h;
+  auto create = api::DecodeCreateTable(R"({"TableName":"grow","BillingMode":"PAY_PER_REQUEST",
+    "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+  REQUIRE(create.ok());
+  REQUIRE(h.Create(create.value()).ok());
+  for (int i = 0; i < 3000; ++i) {
+    REQUIRE(h.Put("grow", {{"pk", S("k" + std::to_string(i))}, {"g", S("g" + std::to_string(i % 7))}})
+                .ok());
+  }
+  auto update = api::DecodeUpdateTable(R"({"TableName":"grow",
+    "AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],
+    "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"by_g",
+      "KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}}]})");
+  REQUIRE(update.ok());
+
+  std::atomic<bool> stop{false};
+  std::atomic<bool> failed{false};
+  auto writer = [&](int seed) {
+    TestExecutor executor;
+    for (int i = 0; !stop; ++i) {
+      const std::string key = "k" + std::to_string((seed * 997 + i * 13) % 3500);
+      std::optional<bool> result;  // whether the write succeeded
+      if (i % 5 == 0) {
+        api::DeleteItemRequest request;
+        request.table_name = "grow";
+        request.key = {{"pk", S(key)}};
+        h.engine->DeleteItem(std::move(request), &executor,
+                             [&](auto r) { result.emplace(r.ok()); });
+      } else {
+        api::PutItemRequest request;
+        request.table_name = "grow";
+        request.item = {{"pk", S(key)}};
+        if (i % 3 != 0) request.item.emplace("g", S("g" + std::to_string((i + seed) % 7)));
+        h.engine->PutItem(std::move(request), &executor, [&](auto r) { result.emplace(r.ok()); });
+      }
+      if (!executor.RunUntil([&] { return result.has_value(); }) || !*result) failed = true;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t <= 3; ++t) threads.emplace_back(writer, t);
+  auto started = h.Run(&Engine::UpdateTable, update.value());
+  REQUIRE(started.ok());
+  CHECK(started.value().table_status == api::TableStatus::kUpdating);
+  REQUIRE(started.value().global_secondary_indexes.size() == 1);
+  CHECK(started.value().global_secondary_indexes[0].backfilling);
+  bool active = false;
+  for (int i = 0; i < 600 && !active; ++i) {
+    auto d = h.Describe("grow");
+    REQUIRE(d.ok());
+    active = d.value().table_status == api::TableStatus::kActive;
+    if (!active) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stop = true;
+  for (std::thread& t : threads) t.join();
+  REQUIRE(active);
+  REQUIRE_FALSE(failed);
+
+  api::ScanRequest scan_table;
+  scan_table.table_name = "grow";
+  api::ScanRequest scan_index = scan_table;
+  scan_index.index_name = "by_g";
+  auto all = [&h](api::ScanRequest request) {
+    std::vector<Item> items;
+    for (;;) {
+      auto page = h.Run(&Engine::Scan, request);
+      REQUIRE(page.ok());
+      for (Item& item : ItemsOf(page.value())) items.push_back(std::move(item));
+      if (!page.value().last_evaluated_key) break;
+      request.exclusive_start_key = page.value().last_evaluated_key;
+    }
+    std::sort(items.begin(), items.end(),
+              [](const Item& a, const Item& b) { return a.at("pk").s() < b.at("pk").s(); });
+    return items;
+  };
+  std::vector<Item> expected;
+  for (Item& item : all(scan_table)) {
+    if (item.contains("g")) expected.push_back(std::move(item));
+  }
+  CHECK(all(scan_index) == expected);
+  auto d = h.Describe("grow");
+  REQUIRE(d.ok());
+  CHECK(d.value().global_secondary_indexes.at(0).item_count ==
+        static_cast<int64_t>(expected.size()));
+  CHECK_FALSE(d.value().global_secondary_indexes.at(0).backfilling);
+}
+
+}  // namespace
+}  // namespace ddbx::backend::engine
