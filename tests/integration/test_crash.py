@@ -1,6 +1,7 @@
 """Durability and shutdown. An acknowledged write survives kill -9 of the server (the bundled
 engine syncs its WAL before answering), table metadata survives too, a transaction survives
-entirely or not at all, and SIGTERM / SIGINT stop
+entirely or not at all, a GSI backfill interrupted by kill -9 completes after the restart with
+the index equal to its table, and SIGTERM / SIGINT stop
 the server gracefully: no new connections, requests in flight finish, exit code 0.
 """
 
@@ -211,6 +212,88 @@ def test_transactions_are_all_or_nothing_across_kill9(server_factory, tmp_path, 
         item = client.get_item(TableName="crash_tx_sum", Key={"pk": {"S": side}},
                                ConsistentRead=True)["Item"]
         assert int(item["n"]["N"]) == len(markers), (side, item, len(markers))
+
+
+def _scan_all(client, **kwargs):
+    items = []
+    while True:
+        page = client.scan(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _index_writer(endpoint, w, killed, errors):
+    """Rewrites random items (moving their index key, removing it, deleting) until the server dies."""
+    import random
+    client = u.make_client(endpoint, read_timeout=20)
+    rng = random.Random(w)
+    try:
+        while True:
+            key = {"pk": {"S": f"k{rng.randrange(6000)}"}}
+            roll = rng.random()
+            if roll < 0.2:
+                client.delete_item(TableName="crash_gsi", Key=key)
+            elif roll < 0.4:
+                client.put_item(TableName="crash_gsi", Item=key)
+            else:
+                client.put_item(TableName="crash_gsi",
+                                Item={**key, "g": {"S": f"g{rng.randrange(20)}"}})
+    except Exception as e:  # the server going away ends every writer
+        if not killed.is_set():
+            errors.append(repr(e))
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_gsi_backfill_survives_kill9(server_factory, tmp_path, round_):
+    """kill -9 while a GSI added by UpdateTable is being filled and writers change the table:
+    after the restart the backfill completes, and the index holds exactly the table's items."""
+    import random
+    data = tmp_path / "data"
+    srv = server_factory(data_dir=data)
+    client = u.make_client(srv.endpoint)
+    u.create_table(client, "crash_gsi")
+    for start in range(0, 5000, 25):
+        client.batch_write_item(RequestItems={"crash_gsi": [
+            {"PutRequest": {"Item": {"pk": {"S": f"k{i}"}, "g": {"S": f"g{i % 20}"}}}}
+            for i in range(start, start + 25)]})
+
+    killed, errors = threading.Event(), []
+    threads = [threading.Thread(target=_index_writer, daemon=True,
+                                args=(srv.endpoint, w, killed, errors)) for w in range(3)]
+    for t in threads:
+        t.start()
+    client.update_table(
+        TableName="crash_gsi", AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}}])
+    time.sleep(random.random() * 0.05)  # the walk over 5,000 items takes a few tens of ms
+    assert not errors, errors
+    killed.set()
+    srv.kill9()
+    for t in threads:
+        t.join(timeout=30)
+        assert not t.is_alive(), "a writer thread hung after the kill"
+
+    srv2 = server_factory(data_dir=data)
+    client = u.make_client(srv2.endpoint)
+    deadline = time.monotonic() + 30
+    while True:
+        table = client.describe_table(TableName="crash_gsi")["Table"]
+        if table["TableStatus"] == "ACTIVE":
+            break
+        assert time.monotonic() < deadline, table
+        time.sleep(0.1)
+    index = table["GlobalSecondaryIndexes"][0]
+    assert index["IndexStatus"] == "ACTIVE" and "Backfilling" not in index, index
+    expected = sorted((i["pk"]["S"], i["g"]["S"]) for i in _scan_all(client, TableName="crash_gsi")
+                      if "g" in i)
+    got = sorted((i["pk"]["S"], i["g"]["S"])
+                 for i in _scan_all(client, TableName="crash_gsi", IndexName="by_g"))
+    assert got == expected
+    assert index["ItemCount"] == len(expected)
 
 
 def test_metadata_and_items_survive_immediate_kill9(server_factory, tmp_path):
