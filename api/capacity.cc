@@ -57,8 +57,10 @@ void AddIndexUnits(const IndexUnits& units, std::optional<ConsumedCapacity>* cap
   c.total.capacity_units += units.Sum();
   if (c.total.write_capacity_units) *c.total.write_capacity_units += units.Sum();
   if (!c.table.has_value()) return;  // TOTAL
-  for (const auto& [name, value] : units.global) c.global_secondary_indexes[name].capacity_units += value;
-  for (const auto& [name, value] : units.local) c.local_secondary_indexes[name].capacity_units += value;
+  for (const auto& [name, value] : units.global)
+    c.global_secondary_indexes[name].capacity_units += value;
+  for (const auto& [name, value] : units.local)
+    c.local_secondary_indexes[name].capacity_units += value;
 }
 
 double CapacityTally::Units(const std::string& table_name) const {

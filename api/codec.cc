@@ -872,7 +872,6 @@ Status ReadTags(dom::element e, std::vector<RawTag>* out) {
                                       out);
 }
 
-
 Status ReadProjection(dom::element e, RawIndex* index) {
   dom::object object;
   DDBX_CODEC_RETURN_IF_ERROR(ExpectFieldStruct(e, "Projection", &object));
@@ -1028,7 +1027,7 @@ std::optional<Error> CheckKeySchema(const std::vector<RawKeySchemaElement>& key_
 
 // An AttributeType that passed its enum constraint.
 ScalarAttributeType ToScalarAttributeType(std::string_view type) {
-  return type == "S" ? ScalarAttributeType::kS
+  return type == "S"   ? ScalarAttributeType::kS
          : type == "N" ? ScalarAttributeType::kN
                        : ScalarAttributeType::kB;
 }
@@ -1069,7 +1068,8 @@ void CheckIndexConstraints(Constraints* c, const std::vector<RawIndex>& indexes,
     }
     if (index.provisioned_throughput.has_value()) {
       const RawThroughput& t = *index.provisioned_throughput;
-      const std::string write_path = ElementPath(list, i, "provisionedThroughput.writeCapacityUnits");
+      const std::string write_path =
+          ElementPath(list, i, "provisionedThroughput.writeCapacityUnits");
       if (c->NotNull(t.write_capacity_units.has_value(), write_path)) {
         c->AtLeast(*t.write_capacity_units, write_path, 1);
       }
@@ -1090,13 +1090,14 @@ std::optional<Error> CheckIndex(const RawIndex& index, const RawCreateTable& r, 
   std::vector<std::string_view> keys;
   for (const RawKeySchemaElement& k : ks) keys.push_back(*k.attribute_name);
   std::vector<std::string_view> defined;
-  for (const RawAttributeDefinition& d : *r.attribute_definitions) defined.push_back(*d.attribute_name);
+  for (const RawAttributeDefinition& d : *r.attribute_definitions)
+    defined.push_back(*d.attribute_name);
   for (std::string_view key : keys) {
     if (std::find(defined.begin(), defined.end(), key) == defined.end()) {
-      return InvalidParameter(Concat({"Some index key attributes are not defined in "
-                                      "AttributeDefinitions. Keys: ",
-                                      JoinList(keys), ", AttributeDefinitions: ",
-                                      JoinList(defined)}));
+      return InvalidParameter(
+          Concat({"Some index key attributes are not defined in "
+                  "AttributeDefinitions. Keys: ",
+                  JoinList(keys), ", AttributeDefinitions: ", JoinList(defined)}));
     }
   }
   if (keys.size() == 2 && keys[0] == keys[1]) {
@@ -1112,7 +1113,8 @@ std::optional<Error> CheckIndex(const RawIndex& index, const RawCreateTable& r, 
   const std::string_view name = *index.index_name;
   if (!global) {
     if (ks.size() < 2) {
-      return InvalidParameter(Concat({"Index KeySchema does not have a range key for index: ", name}));
+      return InvalidParameter(
+          Concat({"Index KeySchema does not have a range key for index: ", name}));
     }
     const std::string_view table_hash = *(*r.key_schema)[0].attribute_name;
     if (keys[0] != table_hash) {
@@ -1127,7 +1129,8 @@ std::optional<Error> CheckIndex(const RawIndex& index, const RawCreateTable& r, 
   }
   const std::string_view type = *index.projection_type;
   if (type != "INCLUDE" && index.non_key_attributes.has_value()) {
-    return InvalidParameter(Concat({"ProjectionType is ", type, ", but NonKeyAttributes is specified"}));
+    return InvalidParameter(
+        Concat({"ProjectionType is ", type, ", but NonKeyAttributes is specified"}));
   }
   if (type == "INCLUDE" && !index.non_key_attributes.has_value()) {
     return InvalidParameter("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
@@ -1171,17 +1174,20 @@ std::optional<Error> CheckIndexTotals(const RawCreateTable& r) {
     }
   }
   if (projected > kMaxProjectedAttributes) {
-    return InvalidParameter(Concat({"Number of projected attributes in all indexes exceeds limit "
-                                    "of 100. Total number: ",
-                                    std::to_string(projected)}));
+    return InvalidParameter(
+        Concat({"Number of projected attributes in all indexes exceeds limit "
+                "of 100. Total number: ",
+                std::to_string(projected)}));
   }
   std::vector<std::string_view> defined;
-  for (const RawAttributeDefinition& d : *r.attribute_definitions) defined.push_back(*d.attribute_name);
+  for (const RawAttributeDefinition& d : *r.attribute_definitions)
+    defined.push_back(*d.attribute_name);
   for (std::string_view name : defined) {
     if (std::find(used.begin(), used.end(), name) == used.end()) {
       std::sort(used.begin(), used.end());
-      return InvalidParameter(Concat({"Some AttributeDefinitions are not used. AttributeDefinitions: ",
-                                      JoinList(defined), ", keys used: ", JoinList(used)}));
+      return InvalidParameter(Concat(
+          {"Some AttributeDefinitions are not used. AttributeDefinitions: ", JoinList(defined),
+           ", keys used: ", JoinList(used)}));
     }
   }
   return std::nullopt;
@@ -1673,10 +1679,10 @@ std::optional<Error> CheckCreatedIndex(const RawIndex& index, const RawUpdateTab
   }
   for (std::string_view key : keys) {
     if (std::find(defined.begin(), defined.end(), key) == defined.end()) {
-      return InvalidParameter(Concat({"Some index key attributes are not defined in "
-                                      "AttributeDefinitions. Keys: ",
-                                      JoinList(keys), ", AttributeDefinitions: ",
-                                      JoinList(defined)}));
+      return InvalidParameter(
+          Concat({"Some index key attributes are not defined in "
+                  "AttributeDefinitions. Keys: ",
+                  JoinList(keys), ", AttributeDefinitions: ", JoinList(defined)}));
     }
   }
   const auto& ks = *index.key_schema;
@@ -1693,7 +1699,8 @@ std::optional<Error> CheckCreatedIndex(const RawIndex& index, const RawUpdateTab
   if (!index.projection_type.has_value()) return InvalidParameter("Unknown ProjectionType: null");
   const std::string_view type = *index.projection_type;
   if (type != "INCLUDE" && index.non_key_attributes.has_value()) {
-    return InvalidParameter(Concat({"ProjectionType is ", type, ", but NonKeyAttributes is specified"}));
+    return InvalidParameter(
+        Concat({"ProjectionType is ", type, ", but NonKeyAttributes is specified"}));
   }
   if (type == "INCLUDE" && !index.non_key_attributes.has_value()) {
     return InvalidParameter("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
@@ -1855,8 +1862,8 @@ Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {
   if (r.attribute_definitions.has_value()) {
     for (const RawAttributeDefinition& d : *r.attribute_definitions) {
       if (!d.attribute_name.has_value() || !d.attribute_type.has_value()) continue;
-      request.attribute_definitions.push_back({std::string(*d.attribute_name),
-                                               ToScalarAttributeType(*d.attribute_type)});
+      request.attribute_definitions.push_back(
+          {std::string(*d.attribute_name), ToScalarAttributeType(*d.attribute_type)});
     }
   }
   return request;

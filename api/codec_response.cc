@@ -6,7 +6,8 @@
 //     ScannedCount
 //   BatchGetItem: ConsumedCapacity (a list), Responses, UnprocessedKeys (always, maybe {})
 //   BatchWriteItem: ConsumedCapacity (a list), ItemCollectionMetrics, UnprocessedItems (always)
-//   TransactWriteItems: ConsumedCapacity (a list), ItemCollectionMetrics; TransactGetItems: ConsumedCapacity (a list),
+//   TransactWriteItems: ConsumedCapacity (a list), ItemCollectionMetrics; TransactGetItems:
+//   ConsumedCapacity (a list),
 //     Responses (always; {} for an item not found)
 //   CancellationReasons elements: Code, Item, Message (none for Code None)
 // UnprocessedKeys re-encode each table's projection as the client sent it (from the source the

@@ -157,8 +157,7 @@ Status ReadActionBody(dom::element e, const ActionName& name, RawAction* action)
       action->return_values_on_condition_check_failure = s;
     } else {
       Status status;
-      if (ReadExpressionMember(key, field.value, name.expressions, &action->expressions,
-                               &status)) {
+      if (ReadExpressionMember(key, field.value, name.expressions, &action->expressions, &status)) {
         DDBX_CODEC_RETURN_IF_ERROR(status);
       }
     }
@@ -167,8 +166,9 @@ Status ReadActionBody(dom::element e, const ActionName& name, RawAction* action)
 }
 
 Status ReadTransact(dom::object body, bool writes, RawTransact* r) {
-  const std::string_view element_model = writes ? "com.amazonaws.dynamodb.v20120810.TransactWriteItem"
-                                                 : "com.amazonaws.dynamodb.v20120810.TransactGetItem";
+  const std::string_view element_model = writes
+                                             ? "com.amazonaws.dynamodb.v20120810.TransactWriteItem"
+                                             : "com.amazonaws.dynamodb.v20120810.TransactGetItem";
   for (dom::key_value_pair field : body) {
     if (field.value.is_null()) continue;
     const std::string_view key = field.key;
@@ -214,8 +214,7 @@ std::string PrintedActions(const std::vector<RawAction>& actions) {
     if (actions[i].actions > 0) {
       std::string member(actions[i].member);
       member[0] = static_cast<char>(member[0] - 'a' + 'A');
-      out += member + ": {TableName: " + std::string(actions[i].table_name.value_or("null")) +
-             ",}";
+      out += member + ": {TableName: " + std::string(actions[i].table_name.value_or("null")) + ",}";
     }
     out += "}";
   }
@@ -242,8 +241,8 @@ std::optional<Error> CheckTransactConstraints(const RawTransact& r, bool writes)
       const std::string base =
           Concat({"transactItems.", std::to_string(i + 1), ".member.", a.member, "."});
       c.TableName(a.table_name, Concat({base, "tableName"}), true);
-      c.NotNull(a.has_item, Concat({base, a.kind == TransactActionKind::kPut && writes ? "item"
-                                                                                     : "key"}));
+      c.NotNull(a.has_item,
+                Concat({base, a.kind == TransactActionKind::kPut && writes ? "item" : "key"}));
       if (writes && a.kind == TransactActionKind::kConditionCheck) {
         c.NotNull(a.expressions.condition.has_value(), Concat({base, "conditionExpression"}));
       }
@@ -267,8 +266,9 @@ std::optional<Error> CheckOneAction(const RawAction& a, bool writes) {
     return Invalid("Invalid Request: TransactGetItem should contain a Get request");
   }
   if (a.actions == 0) {
-    return Invalid("Invalid Request: TransactWriteRequest should contain Delete or Put or Update "
-                   "request");
+    return Invalid(
+        "Invalid Request: TransactWriteRequest should contain Delete or Put or Update "
+        "request");
   }
   return Invalid("TransactItems can only contain one of Check, Put, Update or Delete");
 }
@@ -320,8 +320,9 @@ Result<TransactWriteItemsRequest> CheckTransactWrite(RawTransact& r) {
     request.actions.push_back(std::move(action));
   }
   if (payload > kMaxTransactionPayloadBytes) {
-    return Invalid("Transaction request cannot be processed: the transaction payload size cannot "
-                   "exceed 4 MB");
+    return Invalid(
+        "Transaction request cannot be processed: the transaction payload size cannot "
+        "exceed 4 MB");
   }
   if (r.client_request_token.has_value()) {
     request.client_request_token = std::string(*r.client_request_token);

@@ -32,9 +32,8 @@ Status ReadUpdateTimeToLive(dom::object body, RawUpdateTimeToLive* r) {
       r->table_name = s;
     } else if (field.key == "TimeToLiveSpecification") {
       dom::object spec;
-      DDBX_CODEC_RETURN_IF_ERROR(
-          ExpectFieldStruct(field.value, "com.amazonaws.dynamodb.v20120810.TimeToLiveSpecification",
-                            &spec));
+      DDBX_CODEC_RETURN_IF_ERROR(ExpectFieldStruct(
+          field.value, "com.amazonaws.dynamodb.v20120810.TimeToLiveSpecification", &spec));
       r->has_specification = true;
       for (dom::key_value_pair member : spec) {
         if (member.value.is_null()) continue;
@@ -98,7 +97,7 @@ std::string_view StatusName(TimeToLiveStatus status) {
 
 Result<UpdateTimeToLiveRequest> DecodeUpdateTimeToLive(std::string_view body) {
   return DecodeBody<UpdateTimeToLiveRequest, RawUpdateTimeToLive>(body, ReadUpdateTimeToLive,
-                                                                   CheckUpdateTimeToLive);
+                                                                  CheckUpdateTimeToLive);
 }
 
 Result<DescribeTimeToLiveRequest> DecodeDescribeTimeToLive(std::string_view body) {

@@ -89,7 +89,7 @@ struct SecondaryIndex {
   Projection projection;
   ProvisionedThroughput provisioned_throughput;  // GSIs; zeros on PAY_PER_REQUEST tables
   // Described only:
-  std::string index_arn;  // arn:...:table/<table>/index/<index>
+  std::string index_arn;                            // arn:...:table/<table>/index/<index>
   IndexStatus index_status = IndexStatus::kActive;  // GSIs
   bool backfilling = false;                         // GSIs added by UpdateTable, while filling
   int64_t item_count = 0;
@@ -383,9 +383,10 @@ struct TransactWriteItemsResponse {
 
 // Why one action of a cancelled transaction did or did not go through, in request order.
 struct CancellationReason {
-  std::string code;                // "None", "ConditionalCheckFailed", "ValidationError", ...
-  std::string message;             // empty for "None"
-  std::optional<Item> item;        // ConditionalCheckFailed with ReturnValuesOnConditionCheckFailure ALL_OLD
+  std::string code;     // "None", "ConditionalCheckFailed", "ValidationError", ...
+  std::string message;  // empty for "None"
+  std::optional<Item>
+      item;  // ConditionalCheckFailed with ReturnValuesOnConditionCheckFailure ALL_OLD
 };
 
 struct TransactGetAction {

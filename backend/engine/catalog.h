@@ -61,7 +61,6 @@ struct IndexShape {
 using IndexSet = std::shared_ptr<const std::vector<IndexShape>>;
 using IndexPtr = std::shared_ptr<const IndexShape>;  // keeps its IndexSet alive
 
-
 // What the engine stores about one table.
 struct TableInfo {
   uint32_t id = 0;  // numeric id: prefixes the table's item keys; never reused
@@ -128,7 +127,7 @@ class Table {
   const api::TableDescription schema_;
   const KeyShape shape_;
   mutable std::mutex info_mu_;
-  TableInfo info_;  // GUARDED_BY(info_mu_)
+  TableInfo info_;    // GUARDED_BY(info_mu_)
   IndexSet indexes_;  // GUARDED_BY(info_mu_)
   std::shared_mutex lifecycle_mu_;
   std::atomic<bool> deleted_{false};

@@ -16,9 +16,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <shared_mutex>
-#include <cmath>
 
 #include "api/capacity.h"
 #include "api/codec.h"
@@ -57,9 +57,8 @@ api::Result<bool> InIndex(const api::Item& item, const IndexShape& index) {
     if (!HasType(it->second, attribute->type)) {
       return api::Error::Validation(
           "One or more parameter values were invalid: Type mismatch for Index Key " +
-          attribute->name + " Expected: " + std::string(TypeName(attribute->type)) +
-          " Actual: " + std::string(api::AttributeTypeName(it->second.type())) +
-          " IndexName: " + index.name);
+          attribute->name + " Expected: " + std::string(TypeName(attribute->type)) + " Actual: " +
+          std::string(api::AttributeTypeName(it->second.type())) + " IndexName: " + index.name);
     }
     const bool empty = (it->second.type() == api::AttributeType::kS && it->second.s().empty()) ||
                        (it->second.type() == api::AttributeType::kB && it->second.b().empty());
@@ -317,8 +316,9 @@ api::Result<api::TableDescription> Engine::UpdateGlobalSecondaryIndexes(
   TableInfo info = table->info();
   api::TableDescription& d = info.description;
   auto find = [&info](const std::string& name) {
-    return std::find_if(info.indexes.begin(), info.indexes.end(),
-                        [&name](const IndexInfo& index) { return index.definition.index_name == name; });
+    return std::find_if(info.indexes.begin(), info.indexes.end(), [&name](const IndexInfo& index) {
+      return index.definition.index_name == name;
+    });
   };
   const bool building = std::any_of(info.indexes.begin(), info.indexes.end(),
                                     [](const IndexInfo& index) { return index.backfilling; });
@@ -348,37 +348,44 @@ api::Result<api::TableDescription> Engine::UpdateGlobalSecondaryIndexes(
     if (on_demand && has_throughput) {
       return api::Error::Validation(
           "One or more parameter values were invalid: ProvisionedThroughput should not be "
-          "specified for index: " + asked.index_name + " when BillingMode is PAY_PER_REQUEST");
+          "specified for index: " +
+          asked.index_name + " when BillingMode is PAY_PER_REQUEST");
     }
     if (!on_demand && !has_throughput) {
       return api::Error::Validation(
           "One or more parameter values were invalid: ProvisionedThroughput must be specified "
-          "for index: " + asked.index_name);
+          "for index: " +
+          asked.index_name);
     }
     // The new key attributes join the table's definitions; one already defined keeps its type.
     for (const api::KeySchemaElement& key : asked.key_schema) {
-      auto asked_def = std::find_if(
-          request.attribute_definitions.begin(), request.attribute_definitions.end(),
-          [&key](const api::AttributeDefinition& def) { return def.attribute_name == key.attribute_name; });
+      auto asked_def =
+          std::find_if(request.attribute_definitions.begin(), request.attribute_definitions.end(),
+                       [&key](const api::AttributeDefinition& def) {
+                         return def.attribute_name == key.attribute_name;
+                       });
       if (asked_def == request.attribute_definitions.end()) {
         return api::Error::Validation(
             "One or more parameter values were invalid: Some index key attributes are not "
             "defined in AttributeDefinitions");
       }
-      auto existing = std::find_if(
-          d.attribute_definitions.begin(), d.attribute_definitions.end(),
-          [&key](const api::AttributeDefinition& def) { return def.attribute_name == key.attribute_name; });
+      auto existing = std::find_if(d.attribute_definitions.begin(), d.attribute_definitions.end(),
+                                   [&key](const api::AttributeDefinition& def) {
+                                     return def.attribute_name == key.attribute_name;
+                                   });
       if (existing == d.attribute_definitions.end()) {
         d.attribute_definitions.push_back(*asked_def);
       } else if (existing->attribute_type != asked_def->attribute_type) {
         return api::Error::Validation(
             "One or more parameter values were invalid: Some AttributeDefinitions have a "
-            "different type than the existing definitions: " + key.attribute_name);
+            "different type than the existing definitions: " +
+            key.attribute_name);
       }
     }
     IndexInfo index;
     index.id = 1;
-    for (const IndexInfo& other : info.indexes) index.id = std::max<uint16_t>(index.id, other.id + 1);
+    for (const IndexInfo& other : info.indexes)
+      index.id = std::max<uint16_t>(index.id, other.id + 1);
     index.global = true;
     index.backfilling = true;
     index.definition.index_name = asked.index_name;
@@ -467,7 +474,8 @@ void Engine::BackfillIndex(TablePtr table, uint16_t index_id) {
     rocksdb::WriteBatch batch;
     TableCounters delta{1, static_cast<int64_t>(entry->size)};
     status = batch.Put(entry->key, entry->value);
-    if (status.ok()) status = batch.Merge(IndexCounterKey(table->id(), index_id), EncodeCounters(delta));
+    if (status.ok())
+      status = batch.Merge(IndexCounterKey(table->id(), index_id), EncodeCounters(delta));
     if (status.ok()) status = db_->Write(unsynced, &batch);
     if (!status.ok()) return;
   }

@@ -20,8 +20,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "api/capacity.h"
@@ -285,8 +285,8 @@ api::Result<api::ReadManyResponse> Engine::DoQuery(const api::QueryRequest& requ
                           : QueryRange(table.id(), shape, bounds);
   if (request.exclusive_start_key) {
     const api::Key& start = *request.exclusive_start_key;
-    api::Status valid = plan.index ? api::Status::Ok()
-                                   : api::ValidateKeyForTable(start, table.schema());
+    api::Status valid =
+        plan.index ? api::Status::Ok() : api::ValidateKeyForTable(start, table.schema());
     if (!valid.ok()) return StartKeyInvalid(valid.error().message);
     const bool same_partition = start.at(shape.hash.name) == bounds.hash_value;
     if (!bounds.range) {
@@ -304,10 +304,10 @@ api::Result<api::ReadManyResponse> Engine::DoQuery(const api::QueryRequest& requ
             "The query can return at most one row and cannot be restarted");
       }
     }
-    ApplyExclusiveStart(plan.index ? EncodeIndexKey(table.id(), plan.index->id, shape,
-                                                    table.shape(), start)
-                                   : EncodeItemKey(table.id(), shape, start),
-                        plan.forward, &plan.range);
+    ApplyExclusiveStart(
+        plan.index ? EncodeIndexKey(table.id(), plan.index->id, shape, table.shape(), start)
+                   : EncodeItemKey(table.id(), shape, start),
+        plan.forward, &plan.range);
   }
   if (request.filter) {
     api::Status filter_ok =
@@ -326,8 +326,7 @@ api::Result<api::ReadManyResponse> Engine::DoScan(const api::ScanRequest& reques
   ReadPlan plan;
   plan.table = &table;
   // A Scan of an unknown index with a start key: the start key is what DynamoDB refuses.
-  if (request.index_name && !table.FindIndex(*request.index_name) &&
-      request.exclusive_start_key) {
+  if (request.index_name && !table.FindIndex(*request.index_name) && request.exclusive_start_key) {
     return StartKeyInvalid();
   }
   if (api::Status indexed = PlanIndexRead(table, request, &plan); !indexed.ok()) {
@@ -355,8 +354,8 @@ api::Result<api::ReadManyResponse> Engine::DoScan(const api::ScanRequest& reques
     std::string start;
     if (plan.index) {
       if (!HasIndexKeyShape(start_key, plan.index->shape, table.shape())) return StartKeyInvalid();
-      start = EncodeIndexKey(table.id(), plan.index->id, plan.index->shape, table.shape(),
-                             start_key);
+      start =
+          EncodeIndexKey(table.id(), plan.index->id, plan.index->shape, table.shape(), start_key);
     } else {
       api::Status valid = api::ValidateKeyForTable(start_key, table.schema());
       if (!valid.ok()) return StartKeyInvalid(valid.error().message);
@@ -438,11 +437,11 @@ api::Result<api::ReadManyResponse> Engine::ReadPage(const ReadPlan& plan,
         if (!request.filter || api::expr::EvaluateCondition(*request.filter, &item.value())) {
           ++response.count;
           if (!count_only) {
-            AppendItemElement(api::EncodeItemJson(request.projection
-                                                      ? api::expr::Project(*request.projection,
-                                                                           item.value())
-                                                      : item.value()),
-                              &response.items_json);
+            AppendItemElement(
+                api::EncodeItemJson(request.projection
+                                        ? api::expr::Project(*request.projection, item.value())
+                                        : item.value()),
+                &response.items_json);
           }
         }
       }

@@ -40,7 +40,8 @@ namespace {
 constexpr double kTransactionalFactor = 2;
 
 api::Error MultipleOperationsOnOneItem() {
-  return api::Error::Validation("Transaction request cannot include multiple operations on one item");
+  return api::Error::Validation(
+      "Transaction request cannot include multiple operations on one item");
 }
 
 // "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ...]"
@@ -143,7 +144,8 @@ api::Result<api::TransactWriteItemsResponse> Engine::DoTransactWriteItems(
     steps.push_back(std::move(step));
   }
   if (first_invalid) {
-    std::vector<api::CancellationReason> reasons(steps.size(), api::CancellationReason{"None", "", {}});
+    std::vector<api::CancellationReason> reasons(steps.size(),
+                                                 api::CancellationReason{"None", "", {}});
     reasons[first_invalid->first] = {"ValidationError", first_invalid->second, std::nullopt};
     return Cancelled(reasons);
   }
@@ -212,7 +214,8 @@ api::Result<api::TransactWriteItemsResponse> Engine::DoTransactWriteItems(
   for (size_t stripe : stripes) stripe_locks.emplace_back(key_locks_[stripe]);
 
   // 3. Read, check and compute every action, in request order.
-  std::vector<api::CancellationReason> reasons(steps.size(), api::CancellationReason{"None", "", {}});
+  std::vector<api::CancellationReason> reasons(steps.size(),
+                                               api::CancellationReason{"None", "", {}});
   bool cancelled = false;
   std::vector<ItemWrite> writes;
   writes.reserve(steps.size());
@@ -271,8 +274,8 @@ api::Result<api::TransactWriteItemsResponse> Engine::DoTransactWriteItems(
       case api::TransactActionKind::kUpdate: {
         api::Item new_item;
         if (action.update) {
-          api::Result<api::Item> applied = api::expr::ApplyUpdate(
-              *action.update, old_item ? &*old_item : nullptr, action.key);
+          api::Result<api::Item> applied =
+              api::expr::ApplyUpdate(*action.update, old_item ? &*old_item : nullptr, action.key);
           if (!applied.ok()) {
             reasons[i] = {"ValidationError", applied.error().message, std::nullopt};
             cancelled = true;
@@ -358,7 +361,8 @@ api::Result<api::TransactGetItemsResponse> Engine::DoTransactGetItems(
     steps.push_back(std::move(step));
   }
   if (first_invalid) {
-    std::vector<api::CancellationReason> reasons(steps.size(), api::CancellationReason{"None", "", {}});
+    std::vector<api::CancellationReason> reasons(steps.size(),
+                                                 api::CancellationReason{"None", "", {}});
     reasons[first_invalid->first] = {"ValidationError", first_invalid->second, std::nullopt};
     return Cancelled(reasons);
   }

@@ -34,8 +34,7 @@ constexpr double kIgnoredAfterSeconds = 5.0 * 365 * 24 * 3600;
 constexpr size_t kSweepBudgetPerTick = 1000;
 
 // The expiry of `item` under TTL attribute `attribute`, in whole epoch seconds, if usable.
-std::optional<uint64_t> ExpiryOf(const api::Item& item, const std::string& attribute,
-                                 double now) {
+std::optional<uint64_t> ExpiryOf(const api::Item& item, const std::string& attribute, double now) {
   auto it = item.find(attribute);
   if (it == item.end() || it->second.type() != api::AttributeType::kN) return std::nullopt;
   // Whole seconds; the canonical text is plain decimal, which strtod reads exactly enough.
@@ -91,8 +90,9 @@ api::Result<api::UpdateTimeToLiveResponse> Engine::DoUpdateTimeToLive(
   const api::TimeToLiveSpecification& asked = request.specification;
   // What the request asks against what is set, then the cooldown (DynamoDB's order).
   if (info.ttl.enabled && asked.attribute_name != info.ttl.attribute_name) {
-    return TtlInvalid("TimeToLive is active on a different AttributeName: current AttributeName is " +
-                      info.ttl.attribute_name);
+    return TtlInvalid(
+        "TimeToLive is active on a different AttributeName: current AttributeName is " +
+        info.ttl.attribute_name);
   }
   if (asked.enabled && info.ttl.enabled) return TtlInvalid("TimeToLive is already enabled");
   if (!asked.enabled && !info.ttl.enabled) return TtlInvalid("TimeToLive is already disabled");

@@ -28,7 +28,6 @@ namespace {
 
 constexpr std::string_view kInvalidPrefix = "One or more parameter values were invalid: ";
 
-
 // ConditionalCheckFailedException; with ReturnValuesOnConditionCheckFailure ALL_OLD it carries
 // the item as it is (`current_json`, null when there is none) for the error body's "Item".
 api::Error ConditionFailed(const std::string* current_json,
@@ -109,8 +108,9 @@ api::Status Engine::Commit(std::span<const ItemWrite> writes, CommitOutcome* out
     if (outcome != nullptr && !units.empty()) outcome->index_units[write.table->name()].Add(units);
     if (!collection_key.empty()) collections.emplace_back(write.key, std::move(collection_key));
     if (!derived.ok()) return derived;
-    auto it = std::find_if(deltas.begin(), deltas.end(),
-                           [&write](const auto& entry) { return entry.first == write.table->id(); });
+    auto it = std::find_if(deltas.begin(), deltas.end(), [&write](const auto& entry) {
+      return entry.first == write.table->id();
+    });
     if (it == deltas.end()) it = deltas.insert(deltas.end(), {write.table->id(), TableCounters{}});
     it->second.item_count += write.delta.item_count;
     it->second.size_bytes += write.delta.size_bytes;
@@ -196,9 +196,8 @@ api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& r
   response.consumed_capacity = api::MakeConsumedCapacity(
       request.return_consumed_capacity, table.name(), api::ReplaceCapacityUnits(old_size, size));
   api::AddIndexUnits(outcome.index_units[table.name()], &response.consumed_capacity);
-  response.item_collection_metrics =
-      CollectionMetrics(table, request.return_item_collection_metrics,
-                        outcome.collection_bytes, write.key);
+  response.item_collection_metrics = CollectionMetrics(
+      table, request.return_item_collection_metrics, outcome.collection_bytes, write.key);
   return response;
 }
 
@@ -242,9 +241,8 @@ api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemR
   response.consumed_capacity = api::MakeConsumedCapacity(
       request.return_consumed_capacity, table.name(), api::WriteCapacityUnits(old_size));
   api::AddIndexUnits(outcome.index_units[table.name()], &response.consumed_capacity);
-  response.item_collection_metrics =
-      CollectionMetrics(table, request.return_item_collection_metrics,
-                        outcome.collection_bytes, key);
+  response.item_collection_metrics = CollectionMetrics(
+      table, request.return_item_collection_metrics, outcome.collection_bytes, key);
   return response;
 }
 
@@ -323,9 +321,8 @@ api::Result<api::UpdateItemResponse> Engine::DoUpdateItem(const api::UpdateItemR
       api::MakeConsumedCapacity(request.return_consumed_capacity, table.name(),
                                 api::ReplaceCapacityUnits(old_size, new_size));
   api::AddIndexUnits(outcome.index_units[table.name()], &response.consumed_capacity);
-  response.item_collection_metrics =
-      CollectionMetrics(table, request.return_item_collection_metrics,
-                        outcome.collection_bytes, write.key);
+  response.item_collection_metrics = CollectionMetrics(
+      table, request.return_item_collection_metrics, outcome.collection_bytes, write.key);
   return response;
 }
 
@@ -418,7 +415,8 @@ api::Result<api::BatchWriteItemResponse> Engine::DoBatchWriteItem(
   CommitOutcome outcome;
   api::Status committed = Commit(commit, &outcome);
   if (!committed.ok()) return committed.error();
-  for (const auto& [table_name, units] : outcome.index_units) capacity.AddIndexes(table_name, units);
+  for (const auto& [table_name, units] : outcome.index_units)
+    capacity.AddIndexes(table_name, units);
   api::BatchWriteItemResponse response;
   for (const ItemWrite& write : commit) {
     std::optional<api::ItemCollectionMetrics> metrics = CollectionMetrics(

@@ -21,8 +21,8 @@ IdempotencyTokens::Seen IdempotencyTokens::Begin(const std::string& token,
   return Seen::kNew;
 }
 
-void IdempotencyTokens::Finish(const std::string& token, const std::string& fingerprint,
-                               double now, bool committed) {
+void IdempotencyTokens::Finish(const std::string& token, const std::string& fingerprint, double now,
+                               bool committed) {
   std::lock_guard lock(mu_);
   if (!committed) {
     entries_.erase(token);

@@ -36,8 +36,7 @@ class IdempotencyTokens {
 
   // Ends the call that reserved `token`: remembered for the window from `now` if it committed,
   // released otherwise.
-  void Finish(const std::string& token, const std::string& fingerprint, double now,
-              bool committed);
+  void Finish(const std::string& token, const std::string& fingerprint, double now, bool committed);
 
  private:
   struct Entry {

@@ -262,7 +262,9 @@ std::string EncodeIndexKey(uint32_t table_id, uint16_t index_id, const KeyShape&
 
 api::Result<api::Key> DecodeIndexKey(std::string_view key, const KeyShape& index_shape,
                                      const KeyShape& table_shape) {
-  auto malformed = [] { return api::Error::Internal("Internal server error: malformed index key"); };
+  auto malformed = [] {
+    return api::Error::Internal("Internal server error: malformed index key");
+  };
   if (key.size() < 9 || key[0] != kIndexPrefix) return malformed();
   std::string_view rest = key.substr(9);
   api::Key out;

@@ -29,13 +29,13 @@
 namespace ddbx::backend::engine {
 
 // Key-space prefix bytes. Values are part of the on-disk format: never renumber.
-inline constexpr char kCatalogPrefix = 0x01;  // kCatalogPrefix | table name -> table record
-inline constexpr char kMetaPrefix = 0x02;     // kMetaPrefix | name -> engine-wide metadata
-inline constexpr char kCounterPrefix = 0x03;  // kCounterPrefix | table id -> item counters
+inline constexpr char kCatalogPrefix = 0x01;     // kCatalogPrefix | table name -> table record
+inline constexpr char kMetaPrefix = 0x02;        // kMetaPrefix | name -> engine-wide metadata
+inline constexpr char kCounterPrefix = 0x03;     // kCounterPrefix | table id -> item counters
 inline constexpr char kCollectionPrefix = 0x04;  // kCollectionPrefix | table id | pk -> counters
-inline constexpr char kItemPrefix = 0x10;     // kItemPrefix | table id | bucket | pk | sk
-inline constexpr char kIndexPrefix = 0x11;    // kIndexPrefix | table id | index id | ... (below)
-inline constexpr char kExpiryPrefix = 0x20;   // kExpiryPrefix | table id | expiry | item key
+inline constexpr char kItemPrefix = 0x10;        // kItemPrefix | table id | bucket | pk | sk
+inline constexpr char kIndexPrefix = 0x11;       // kIndexPrefix | table id | index id | ... (below)
+inline constexpr char kExpiryPrefix = 0x20;      // kExpiryPrefix | table id | expiry | item key
 
 // The key of the persisted "next table id" counter.
 std::string NextTableIdKey();

@@ -1185,7 +1185,8 @@ TEST_CASE("CreateTable checks secondary indexes in DynamoDB's order", "[codec][c
       {R"("LocalSecondaryIndexes":[)" + lsi("ix1", "a", "a") + R"(],"GlobalSecondaryIndexes":[)" +
            lsi("gx1", "x", "n") + "]",
        "Both the Hash Key and the Range Key element in the KeySchema have the same name"},
-      {R"("LocalSecondaryIndexes":[)" + lsi("ix1", "a", "x", R"({"ProjectionType":"KEYS_ONLY","NonKeyAttributes":["q"]})") +
+      {R"("LocalSecondaryIndexes":[)" +
+           lsi("ix1", "a", "x", R"({"ProjectionType":"KEYS_ONLY","NonKeyAttributes":["q"]})") +
            R"(],"GlobalSecondaryIndexes":[)" + lsi("gx1", "x", "n") + "]",
        invalid + "ProjectionType is KEYS_ONLY, but NonKeyAttributes is specified"},
       {R"("LocalSecondaryIndexes":[)" + lsi("ix1", "a", "x", R"({"ProjectionType":"INCLUDE"})") +
@@ -1217,11 +1218,13 @@ TEST_CASE("CreateTable checks secondary indexes in DynamoDB's order", "[codec][c
       DecodeCreateTable(CreateBody(kAB, hash_a,
                                    R"("BillingMode":"PAY_PER_REQUEST","LocalSecondaryIndexes":[)" +
                                        lsi("ix1", "a", "b") + "]")),
-      invalid + "Table KeySchema does not have a range key, which is required when specifying "
-                "a LocalSecondaryIndex");
-  auto both = DecodeCreateTable(body(R"("LocalSecondaryIndexes":[)" +
-                                     lsi("ix1", "a", "x", R"({"ProjectionType":"INCLUDE","NonKeyAttributes":["q","r"]})") +
-                                     R"(],"GlobalSecondaryIndexes":[)" + lsi("gx1", "x", "n") + "]"));
+      invalid +
+          "Table KeySchema does not have a range key, which is required when specifying "
+          "a LocalSecondaryIndex");
+  auto both = DecodeCreateTable(
+      body(R"("LocalSecondaryIndexes":[)" +
+           lsi("ix1", "a", "x", R"({"ProjectionType":"INCLUDE","NonKeyAttributes":["q","r"]})") +
+           R"(],"GlobalSecondaryIndexes":[)" + lsi("gx1", "x", "n") + "]"));
   REQUIRE(both.ok());
   CHECK(both.value().local_secondary_indexes.at(0).projection.non_key_attributes ==
         std::vector<std::string>{"q", "r"});

@@ -161,8 +161,9 @@ TEST_CASE("UpdateTable's own rules, then what ddbx does not support", "[codec][u
   REQUIRE(deletion.ok());
   CHECK(deletion.value().delete_global_secondary_indexes == std::vector<std::string>{"abc"});
   CheckValidation(
-      DecodeUpdateTable(Table(R"("GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"abc",)"
-                              R"("ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}}])")),
+      DecodeUpdateTable(
+          Table(R"("GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"abc",)"
+                R"("ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}}])")),
       "ddbx does not support GlobalSecondaryIndexUpdates Update yet");
   // A created index's keys must be defined in the request; two index changes at once exceed
   // DynamoDB's limit.

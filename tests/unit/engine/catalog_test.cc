@@ -105,9 +105,13 @@ TEST_CASE("table records have the documented layout", "[catalog]") {
   expected += std::string("\x00\x00", 2);       // read, write capacity
   expected += std::string(16, '\0');            // last increase, last decrease
   expected += std::string("\x00\x00\x00", 3);   // decreases, protection, no tags
-  expected += std::string("\x03" "exp" "\x01", 5);  // TTL attribute, enabled
+  expected += std::string(
+      "\x03"
+      "exp"
+      "\x01",
+      5);                                              // TTL attribute, enabled
   expected += std::string("\x40\x00\0\0\0\0\0\0", 8);  // last TTL change 2.0
-  expected += '\x00';                                   // no secondary indexes
+  expected += '\x00';                                  // no secondary indexes
   CHECK(EncodeTableRecord(info) == expected);
 
   // A version 1 record (before TTL) still decodes, TTL never enabled.

@@ -229,7 +229,8 @@ inline std::vector<api::Item> ItemsOf(const api::ReadManyResponse& page) {
       if (c != ',' || depth != 0) continue;
     }
     if (i == start) break;  // an empty list
-    api::Result<api::Item> item = api::DecodeItemJson(std::string_view(json).substr(start, i - start));
+    api::Result<api::Item> item =
+        api::DecodeItemJson(std::string_view(json).substr(start, i - start));
     REQUIRE(item.ok());
     items.push_back(std::move(item).value());
     start = i + 1;

@@ -56,7 +56,8 @@ std::vector<Item> ScanIndex(Harness& h, const std::string& index) {
 std::pair<int64_t, int64_t> IndexCounts(Harness& h, const std::string& name) {
   auto d = h.Describe("idx");
   REQUIRE(d.ok());
-  for (const auto* list : {&d.value().local_secondary_indexes, &d.value().global_secondary_indexes}) {
+  for (const auto* list :
+       {&d.value().local_secondary_indexes, &d.value().global_secondary_indexes}) {
     for (const api::SecondaryIndex& index : *list) {
       if (index.index_name == name) return {index.item_count, index.index_size_bytes};
     }
@@ -77,8 +78,12 @@ api::PutItemRequest Put(Item item) {
 TEST_CASE("Writes keep every index's entries and counters", "[index]") {
   Harness h;
   REQUIRE(h.Create(IndexedTable()).ok());
-  auto put = h.Run(&Engine::PutItem, Put({{"pk", S("a")}, {"sk", S("1")}, {"n", N(5)},
-                                          {"g", S("G")}, {"x", S("xv")}, {"y", S("yv")}}));
+  auto put = h.Run(&Engine::PutItem, Put({{"pk", S("a")},
+                                          {"sk", S("1")},
+                                          {"n", N(5)},
+                                          {"g", S("G")},
+                                          {"x", S("xv")},
+                                          {"y", S("yv")}}));
   REQUIRE(put.ok());
   const api::ConsumedCapacity& capacity = *put.value().consumed_capacity;
   CHECK(capacity.total.capacity_units == 3);  // the table and one unit per index
@@ -90,9 +95,8 @@ TEST_CASE("Writes keep every index's entries and counters", "[index]") {
 
   // Sparse: no g, so no by_g entry.
   REQUIRE(h.Put("idx", {{"pk", S("a")}, {"sk", S("2")}, {"n", N(6)}}).ok());
-  CHECK(ScanIndex(h, "by_n") == std::vector<Item>{
-                                   {{"n", N(5)}, {"pk", S("a")}, {"sk", S("1")}},
-                                   {{"n", N(6)}, {"pk", S("a")}, {"sk", S("2")}}});
+  CHECK(ScanIndex(h, "by_n") == std::vector<Item>{{{"n", N(5)}, {"pk", S("a")}, {"sk", S("1")}},
+                                                  {{"n", N(6)}, {"pk", S("a")}, {"sk", S("2")}}});
   CHECK(ScanIndex(h, "by_g") ==
         std::vector<Item>{{{"g", S("G")}, {"pk", S("a")}, {"sk", S("1")}, {"x", S("xv")}}});
   CHECK(IndexCounts(h, "by_g").first == 1);
@@ -146,7 +150,8 @@ TEST_CASE("Concurrent writers leave every index equal to its table", "[index][co
       request.item = {{"pk", S("p")}, {"sk", S(std::to_string(k))}, {"n", N(i % 3)}};
       if ((i + seed) % 4 != 0) request.item.emplace("g", S("g" + std::to_string((i * seed) % 3)));
       std::optional<api::Result<api::PutItemResponse>> result;
-      h.engine->PutItem(std::move(request), &executor, [&](auto r) { result.emplace(std::move(r)); });
+      h.engine->PutItem(std::move(request), &executor,
+                        [&](auto r) { result.emplace(std::move(r)); });
       if (!executor.RunUntil([&] { return result.has_value(); }) || !result->ok()) failed = true;
     }
   };
@@ -167,9 +172,8 @@ TEST_CASE("Concurrent writers leave every index equal to its table", "[index][co
     }
   }
   auto sorted = [](std::vector<Item> items) {
-    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-      return a.at("sk").s() < b.at("sk").s();
-    });
+    std::sort(items.begin(), items.end(),
+              [](const Item& a, const Item& b) { return a.at("sk").s() < b.at("sk").s(); });
     return items;
   };
   CHECK(sorted(ScanIndex(h, "by_n")) == sorted(expected_n));
@@ -186,7 +190,8 @@ namespace {
 
 // A GSI added to a table with items is filled while writers keep changing the items (new
 // items, moved index keys, deletions): once ACTIVE, it holds exactly the table's items.
-TEST_CASE("A GSI added by UpdateTable backfills while the table stays writable", "[index][concurrency]") {
+TEST_CASE("A GSI added by UpdateTable backfills while the table stays writable",
+          "[index][concurrency]") {
   Harness h;
   auto create = api::DecodeCreateTable(R"({"TableName":"grow","BillingMode":"PAY_PER_REQUEST",
     "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
@@ -194,8 +199,9 @@ TEST_CASE("A GSI added by UpdateTable backfills while the table stays writable",
   REQUIRE(create.ok());
   REQUIRE(h.Create(create.value()).ok());
   for (int i = 0; i < 3000; ++i) {
-    REQUIRE(h.Put("grow", {{"pk", S("k" + std::to_string(i))}, {"g", S("g" + std::to_string(i % 7))}})
-                .ok());
+    REQUIRE(
+        h.Put("grow", {{"pk", S("k" + std::to_string(i))}, {"g", S("g" + std::to_string(i % 7))}})
+            .ok());
   }
   auto update = api::DecodeUpdateTable(R"({"TableName":"grow",
     "AttributeDefinitions":[{"AttributeName":"g","AttributeType":"S"}],

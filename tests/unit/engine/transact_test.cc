@@ -135,8 +135,9 @@ TEST_CASE("Invalid actions: which cancel and which fail the request", "[transact
   auto wrong_key = h.Run(&Engine::TransactWriteItems, WriteRequest(R"({"TransactItems":[
       {"Delete":{"TableName":"acct","Key":{"pk":{"N":"2"}}}}]})"));
   REQUIRE_FALSE(wrong_key.ok());
-  CHECK(wrong_key.error().cancellation_reasons_json ==
-        R"({"Code":"ValidationError","Message":"The provided key element does not match the schema"})");
+  CHECK(
+      wrong_key.error().cancellation_reasons_json ==
+      R"({"Code":"ValidationError","Message":"The provided key element does not match the schema"})");
 
   // An update that cannot apply to the item as it is.
   auto missing_operand = h.Run(&Engine::TransactWriteItems, WriteRequest(R"({"TransactItems":[
@@ -265,8 +266,8 @@ TEST_CASE("Transfers keep the total; every snapshot is consistent", "[transact][
   std::string all_accounts = R"({"TransactItems":[)";
   for (int i = 0; i < kAccounts; ++i) {
     if (i > 0) all_accounts += ",";
-    all_accounts += R"({"Get":{"TableName":"acct","Key":{"pk":{"S":"a)" + std::to_string(i) +
-                    R"("}}}})";
+    all_accounts +=
+        R"({"Get":{"TableName":"acct","Key":{"pk":{"S":"a)" + std::to_string(i) + R"("}}}})";
   }
   all_accounts += "]}";
 
@@ -285,8 +286,9 @@ TEST_CASE("Transfers keep the total; every snapshot is consistent", "[transact][
           R"({"TransactItems":[{"Update":{"TableName":"acct","Key":{"pk":{"S":"a)" +
           std::to_string(from) +
           R"("}},"UpdateExpression":"SET bal = bal - :x","ConditionExpression":"bal >= :x",
-          "ExpressionAttributeValues":{":x":{"N":")" + amount +
-          R"("}}}},{"Update":{"TableName":"acct","Key":{"pk":{"S":"a)" + std::to_string(to) +
+          "ExpressionAttributeValues":{":x":{"N":")" +
+          amount + R"("}}}},{"Update":{"TableName":"acct","Key":{"pk":{"S":"a)" +
+          std::to_string(to) +
           R"("}},"UpdateExpression":"SET bal = bal + :x","ExpressionAttributeValues":{":x":{"N":")" +
           amount + R"("}}}}]})");
       if (!request.ok()) {

@@ -112,7 +112,8 @@ TEST_CASE("The sweeper deletes exactly the expired items", "[ttl]") {
   REQUIRE(c.h.Put("ttl", {{"pk", S("later")}, {"exp", Seconds(kStart + 100)}}).ok());
   REQUIRE(c.h.Put("ttl", {{"pk", S("string")}, {"exp", S("1")}}).ok());
   REQUIRE(c.h.Put("ttl", {{"pk", S("absent")}}).ok());
-  REQUIRE(c.h.Put("ttl", {{"pk", S("ancient")}, {"exp", Seconds(kStart - 6 * 365 * 86400.0)}}).ok());
+  REQUIRE(
+      c.h.Put("ttl", {{"pk", S("ancient")}, {"exp", Seconds(kStart - 6 * 365 * 86400.0)}}).ok());
   REQUIRE(c.h.Put("ttl", {{"pk", S("negative")}, {"exp", Seconds(-5)}}).ok());
   CHECK(c.Count("ttl") == 8);
 
@@ -184,7 +185,8 @@ TEST_CASE("The sweep budget bounds the work per call", "[ttl]") {
   REQUIRE(c.h.Create(TableRequest("ttl")).ok());
   REQUIRE(c.SetTtl("ttl", "exp", true).ok());
   for (int i = 0; i < 25; ++i) {
-    REQUIRE(c.h.Put("ttl", {{"pk", S("k" + std::to_string(i))}, {"exp", Seconds(kStart - i)}}).ok());
+    REQUIRE(
+        c.h.Put("ttl", {{"pk", S("k" + std::to_string(i))}, {"exp", Seconds(kStart - i)}}).ok());
   }
   CHECK(c.Sweep(10) == 10);
   CHECK(c.Count("ttl") == 15);
