@@ -1036,6 +1036,40 @@ constexpr size_t kMaxLocalSecondaryIndexes = 5;
 constexpr size_t kMaxGlobalSecondaryIndexes = 20;
 constexpr size_t kMaxProjectedAttributes = 100;
 
+// An index key schema's member constraints: 1 or 2 elements, each named and typed.
+void CheckKeySchemaConstraints(Constraints* c, const std::vector<RawKeySchemaElement>& ks,
+                               std::string_view key_path) {
+  if (ks.empty()) c->Fail("[]", key_path, "Member must have length greater than or equal to 1");
+  if (ks.size() > 2) {
+    c->Fail(DescribeKeySchemaList(ks), key_path, "Member must have length less than or equal to 2");
+  }
+  for (size_t k = 0; k < ks.size(); ++k) {
+    const std::string base = Concat({key_path, ".", std::to_string(k + 1), ".member."});
+    const std::string name_path = Concat({base, "attributeName"});
+    if (c->NotNull(ks[k].attribute_name.has_value(), name_path)) {
+      c->Length(*ks[k].attribute_name, name_path, 1, 255);
+    }
+    const std::string type_path = Concat({base, "keyType"});
+    if (c->NotNull(ks[k].key_type.has_value(), type_path)) {
+      c->Enum(ks[k].key_type, type_path, {"HASH", "RANGE"}, "[HASH, RANGE]");
+    }
+  }
+}
+
+void CheckAttributeDefinitionConstraints(Constraints* c,
+                                         const std::vector<RawAttributeDefinition>& defs) {
+  for (size_t i = 0; i < defs.size(); ++i) {
+    const std::string name_path = ElementPath("attributeDefinitions", i, "attributeName");
+    if (c->NotNull(defs[i].attribute_name.has_value(), name_path)) {
+      c->Length(*defs[i].attribute_name, name_path, 1, 255);
+    }
+    const std::string type_path = ElementPath("attributeDefinitions", i, "attributeType");
+    if (c->NotNull(defs[i].attribute_type.has_value(), type_path)) {
+      c->Enum(defs[i].attribute_type, type_path, {"B", "N", "S"}, "[B, N, S]");
+    }
+  }
+}
+
 // The member constraints of each index, into the request's constraint list.
 void CheckIndexConstraints(Constraints* c, const std::vector<RawIndex>& indexes,
                            std::string_view list) {
@@ -1044,23 +1078,7 @@ void CheckIndexConstraints(Constraints* c, const std::vector<RawIndex>& indexes,
     c->TableName(index.index_name, ElementPath(list, i, "indexName"), true);
     const std::string key_path = ElementPath(list, i, "keySchema");
     if (c->NotNull(index.key_schema.has_value(), key_path)) {
-      const auto& ks = *index.key_schema;
-      if (ks.empty()) c->Fail("[]", key_path, "Member must have length greater than or equal to 1");
-      if (ks.size() > 2) {
-        c->Fail(DescribeKeySchemaList(ks), key_path,
-                "Member must have length less than or equal to 2");
-      }
-      for (size_t k = 0; k < ks.size(); ++k) {
-        const std::string base = Concat({key_path, ".", std::to_string(k + 1), ".member."});
-        const std::string name_path = Concat({base, "attributeName"});
-        if (c->NotNull(ks[k].attribute_name.has_value(), name_path)) {
-          c->Length(*ks[k].attribute_name, name_path, 1, 255);
-        }
-        const std::string type_path = Concat({base, "keyType"});
-        if (c->NotNull(ks[k].key_type.has_value(), type_path)) {
-          c->Enum(ks[k].key_type, type_path, {"HASH", "RANGE"}, "[HASH, RANGE]");
-        }
-      }
+      CheckKeySchemaConstraints(c, *index.key_schema, key_path);
     }
     if (c->NotNull(index.has_projection, ElementPath(list, i, "projection"))) {
       c->Enum(index.projection_type, ElementPath(list, i, "projection.projectionType"),
@@ -1221,17 +1239,7 @@ Result<CreateTableRequest> CheckCreateTable(const RawCreateTable& r) {
 
   Constraints c;
   if (c.NotNull(r.attribute_definitions.has_value(), "attributeDefinitions")) {
-    const auto& defs = *r.attribute_definitions;
-    for (size_t i = 0; i < defs.size(); ++i) {
-      const std::string name_path = ElementPath("attributeDefinitions", i, "attributeName");
-      if (c.NotNull(defs[i].attribute_name.has_value(), name_path)) {
-        c.Length(*defs[i].attribute_name, name_path, 1, 255);
-      }
-      const std::string type_path = ElementPath("attributeDefinitions", i, "attributeType");
-      if (c.NotNull(defs[i].attribute_type.has_value(), type_path)) {
-        c.Enum(defs[i].attribute_type, type_path, {"B", "N", "S"}, "[B, N, S]");
-      }
-    }
+    CheckAttributeDefinitionConstraints(&c, *r.attribute_definitions);
   }
   c.TableNamePattern(*r.table_name, "tableName");
   c.Enum(r.billing_mode, "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"},
@@ -1716,6 +1724,9 @@ Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {
   c.Enum(r.billing_mode, "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"},
          "[PROVISIONED, PAY_PER_REQUEST]");
   CheckThroughputConstraints(&c, r.provisioned_throughput, "provisionedThroughput");
+  if (r.attribute_definitions.has_value()) {
+    CheckAttributeDefinitionConstraints(&c, *r.attribute_definitions);
+  }
   if (r.gsi_updates.has_value()) {
     for (size_t i = 0; i < r.gsi_updates->size(); ++i) {
       const RawGsiUpdate& u = (*r.gsi_updates)[i];
@@ -1728,8 +1739,15 @@ Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {
       }
       if (u.has_create) {
         CheckIndexNameConstraints(&c, u.create_index_name, Concat({base, "create.indexName"}));
-        c.NotNull(u.create_key_schema.has_value(), Concat({base, "create.keySchema"}));
-        c.NotNull(u.create_has_projection, Concat({base, "create.projection"}));
+        const std::string key_path = Concat({base, "create.keySchema"});
+        if (c.NotNull(u.create_key_schema.has_value(), key_path)) {
+          CheckKeySchemaConstraints(&c, *u.create_key_schema, key_path);
+        }
+        if (c.NotNull(u.create_has_projection, Concat({base, "create.projection"}))) {
+          c.Enum(u.create_projection.projection_type,
+                 Concat({base, "create.projection.projectionType"}),
+                 {"ALL", "INCLUDE", "KEYS_ONLY"}, "[ALL, INCLUDE, KEYS_ONLY]");
+        }
         CheckThroughputConstraints(&c, u.create_throughput,
                                    Concat({base, "create.provisionedThroughput"}));
       }
