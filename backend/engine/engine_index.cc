@@ -194,9 +194,9 @@ api::Status Engine::AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatc
       if (!in.ok()) return in.error();
       if (in.value()) new_entry = EntryOf(*new_item, table, index);
     }
-    if (old_entry && new_entry && old_entry->key == new_entry->key &&
-        old_entry->value == new_entry->value) {
-      continue;  // the index does not see this write
+    if ((!old_entry && !new_entry) || (old_entry && new_entry && old_entry->key == new_entry->key &&
+                                       old_entry->value == new_entry->value)) {
+      continue;  // the index does not see this write: no entry, no units, not listed
     }
     // Write units, as DynamoDB charges an index (1 KB units of the entry): a new entry or a
     // removed one is one write, a moved one (its key changed) a delete and a put, a changed
