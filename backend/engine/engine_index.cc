@@ -410,6 +410,18 @@ api::Result<api::TableDescription> Engine::UpdateGlobalSecondaryIndexes(
                                PrefixSuccessor(IndexSpace(table->id(), it->id)));
     if (status.ok()) status = batch.Delete(IndexCounterKey(table->id(), it->id));
     info.indexes.erase(it);
+    // Definitions only describe key attributes in use: the deleted index's go with it.
+    std::erase_if(d.attribute_definitions, [&info](const api::AttributeDefinition& def) {
+      auto used = [&def](const std::vector<api::KeySchemaElement>& keys) {
+        return std::any_of(keys.begin(), keys.end(), [&def](const api::KeySchemaElement& key) {
+          return key.attribute_name == def.attribute_name;
+        });
+      };
+      return !used(info.description.key_schema) &&
+             std::none_of(
+                 info.indexes.begin(), info.indexes.end(),
+                 [&used](const IndexInfo& index) { return used(index.definition.key_schema); });
+    });
   }
   if (status.ok()) status = batch.Put(CatalogKey(d.table_name), EncodeTableRecord(info));
   if (!status.ok()) return StorageError(status);

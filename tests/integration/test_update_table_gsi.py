@@ -471,6 +471,8 @@ def test_delete_index(ddb, port):
     after = u.wait_active(ddb, name)
     assert "GlobalSecondaryIndexes" not in after, after
     assert after["ItemCount"] == 30
+    # The index's key attribute is no longer a key of anything: its definition goes too.
+    assert after["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
     msg = "The table does not have the specified index: doomed"
     u.expect_validation(u.call(port, "Query", {
         "TableName": name, "IndexName": "doomed", "KeyConditionExpression": "g = :g",
