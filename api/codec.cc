@@ -1430,11 +1430,7 @@ struct RawGsiUpdate {
   std::optional<std::string_view> update_index_name;
   std::optional<RawThroughput> update_throughput;
   bool has_create = false;
-  std::optional<std::string_view> create_index_name;
-  std::optional<std::vector<RawKeySchemaElement>> create_key_schema;
-  bool create_has_projection = false;
-  RawIndex create_projection;  // its projection_type and non_key_attributes
-  std::optional<RawThroughput> create_throughput;
+  RawIndex create;  // the Create action's index, read as CreateTable's indexes are
   bool has_delete = false;
   std::optional<std::string_view> delete_index_name;
 };
@@ -1535,17 +1531,16 @@ Status ReadGsiUpdateAction(std::string_view key, dom::element value, RawGsiUpdat
     for (dom::key_value_pair f : action) {
       if (f.value.is_null()) continue;
       if (f.key == "KeySchema") {
-        u.create_key_schema.emplace();
-        DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(f.value, &*u.create_key_schema));
+        u.create.key_schema.emplace();
+        DDBX_CODEC_RETURN_IF_ERROR(ReadKeySchema(f.value, &*u.create.key_schema));
       } else if (f.key == "Projection") {
-        u.create_has_projection = true;
-        DDBX_CODEC_RETURN_IF_ERROR(ReadProjection(f.value, &u.create_projection));
+        DDBX_CODEC_RETURN_IF_ERROR(ReadProjection(f.value, &u.create));
       } else if (f.key == "ProvisionedThroughput") {
-        u.create_throughput.emplace();
-        DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(f.value, &*u.create_throughput));
+        u.create.provisioned_throughput.emplace();
+        DDBX_CODEC_RETURN_IF_ERROR(ReadThroughput(f.value, &*u.create.provisioned_throughput));
       }
     }
-    DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.create_index_name));
+    DDBX_CODEC_RETURN_IF_ERROR(ReadIndexName(action, &u.create.index_name));
   } else if (key == "Delete") {
     DDBX_CODEC_RETURN_IF_ERROR(
         ExpectFieldStruct(value, "DeleteGlobalSecondaryIndexAction", &action));
@@ -1738,17 +1733,16 @@ Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {
                                    Concat({base, "update.provisionedThroughput"}));
       }
       if (u.has_create) {
-        CheckIndexNameConstraints(&c, u.create_index_name, Concat({base, "create.indexName"}));
+        CheckIndexNameConstraints(&c, u.create.index_name, Concat({base, "create.indexName"}));
         const std::string key_path = Concat({base, "create.keySchema"});
-        if (c.NotNull(u.create_key_schema.has_value(), key_path)) {
-          CheckKeySchemaConstraints(&c, *u.create_key_schema, key_path);
+        if (c.NotNull(u.create.key_schema.has_value(), key_path)) {
+          CheckKeySchemaConstraints(&c, *u.create.key_schema, key_path);
         }
-        if (c.NotNull(u.create_has_projection, Concat({base, "create.projection"}))) {
-          c.Enum(u.create_projection.projection_type,
-                 Concat({base, "create.projection.projectionType"}),
+        if (c.NotNull(u.create.has_projection, Concat({base, "create.projection"}))) {
+          c.Enum(u.create.projection_type, Concat({base, "create.projection.projectionType"}),
                  {"ALL", "INCLUDE", "KEYS_ONLY"}, "[ALL, INCLUDE, KEYS_ONLY]");
         }
-        CheckThroughputConstraints(&c, u.create_throughput,
+        CheckThroughputConstraints(&c, u.create.provisioned_throughput,
                                    Concat({base, "create.provisionedThroughput"}));
       }
       if (u.has_delete) {
@@ -1787,7 +1781,7 @@ Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {
             "object");
       }
       const std::string_view name = u.has_update   ? *u.update_index_name
-                                    : u.has_create ? *u.create_index_name
+                                    : u.has_create ? *u.create.index_name
                                                    : *u.delete_index_name;
       if (std::find(names.begin(), names.end(), name) != names.end()) {
         return InvalidParameter(
@@ -1841,13 +1835,8 @@ Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {
       if (u.has_update) return Unsupported("GlobalSecondaryIndexUpdates Update");
       if (u.has_delete) deletes.emplace_back(*u.delete_index_name);
       if (!u.has_create) continue;
-      RawIndex index = u.create_projection;
-      index.index_name = u.create_index_name;
-      index.key_schema = u.create_key_schema;
-      index.has_projection = true;
-      index.provisioned_throughput = u.create_throughput;
-      if (std::optional<Error> e = CheckCreatedIndex(index, r)) return std::move(*e);
-      creates.push_back(BuildIndex(index));
+      if (std::optional<Error> e = CheckCreatedIndex(u.create, r)) return std::move(*e);
+      creates.push_back(BuildIndex(u.create));
     }
     if (creates.size() + deletes.size() > 1) {
       return Error{ErrorCode::kLimitExceeded,
