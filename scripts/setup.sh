@@ -51,6 +51,6 @@ build() {  # build DIR [cmake args...] -- [ninja targets...]
 
 build build -DCMAKE_BUILD_TYPE=Release
 if [ "$what" = test ]; then
-  build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDDBX_TSAN=ON -- unit_proxy unit_engine
+  build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDDBX_TSAN=ON -- unit_proxy unit_engine unit_cache
   CC=clang CXX=clang++ build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDDBX_FUZZ=ON
 fi

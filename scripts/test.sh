@@ -18,7 +18,7 @@ step "unit tests"
 ctest --test-dir build --output-on-failure || failed+=(unit)
 
 step "unit tests under ThreadSanitizer"
-for t in unit_proxy unit_engine; do
+for t in unit_proxy unit_engine unit_cache; do
   if [ -x "build-tsan/tests/$t" ]; then
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" "build-tsan/tests/$t" || failed+=("tsan:$t")
   fi
