@@ -55,11 +55,13 @@ class CacheStore {
   // the hash-table node and bucket, as allocated (measured with jemalloc at 1 million entries:
   // docs/cache.md).
   static constexpr size_t kEntryOverheadBytes = 208;
-  // What the allocator hands out for a request of `n` bytes: jemalloc's size classes (16-byte
-  // steps up to 128, then four classes per doubling).
+  // What the allocator makes resident for a request of `n` bytes: jemalloc's small size classes
+  // (16-byte steps up to 128, then four classes per doubling) up to 16 KB; above that, large
+  // allocations take whole pages and only the pages written become resident.
   static constexpr size_t AllocationBytes(size_t n) {
     if (n <= 8) return 8;
     if (n <= 128) return (n + 15) / 16 * 16;
+    if (n > 16384) return (n + 4095) / 4096 * 4096;
     size_t power = 128;
     while (power * 2 < n) power *= 2;
     const size_t step = power / 4;
