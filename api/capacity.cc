@@ -52,8 +52,12 @@ double IndexUnits::Sum() const {
 }
 
 void AddIndexUnits(const IndexUnits& units, std::optional<ConsumedCapacity>* capacity) {
-  if (!capacity->has_value() || units.empty()) return;
-  ConsumedCapacity& c = **capacity;
+  if (capacity->has_value()) AddIndexUnits(units, &**capacity);
+}
+
+void AddIndexUnits(const IndexUnits& units, ConsumedCapacity* capacity) {
+  if (units.empty()) return;
+  ConsumedCapacity& c = *capacity;
   c.total.capacity_units += units.Sum();
   if (c.total.write_capacity_units) *c.total.write_capacity_units += units.Sum();
   if (!c.table.has_value()) return;  // TOTAL

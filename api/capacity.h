@@ -62,6 +62,7 @@ struct IndexUnits {
 
 // Adds index units to what one table reports: to CapacityUnits always, and with INDEXES as
 // GlobalSecondaryIndexes / LocalSecondaryIndexes entries. Nothing for NONE.
+void AddIndexUnits(const IndexUnits& units, ConsumedCapacity* capacity);
 void AddIndexUnits(const IndexUnits& units, std::optional<ConsumedCapacity>* capacity);
 
 // Capacity of a request that touches several tables (BatchGetItem, BatchWriteItem): add each

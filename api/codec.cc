@@ -1102,14 +1102,13 @@ void CheckIndexConstraints(Constraints* c, const std::vector<RawIndex>& indexes,
 // One index against the table (DynamoDB's order, as dynalite records it): its key attributes
 // defined, its key schema well formed, an LSI's range key and leading hash key, its projection,
 // its throughput against the billing mode, its name unique among all the table's indexes.
-std::optional<Error> CheckIndex(const RawIndex& index, const RawCreateTable& r, bool global,
-                                std::vector<std::string_view>* names) {
+// An index's key schema against the attribute definitions: every key attribute defined, two
+// different names, HASH then RANGE. Shared by CreateTable's indexes and UpdateTable's Create.
+std::optional<Error> CheckIndexKeySchema(const RawIndex& index,
+                                         const std::vector<std::string_view>& defined) {
   const std::vector<RawKeySchemaElement>& ks = *index.key_schema;
   std::vector<std::string_view> keys;
   for (const RawKeySchemaElement& k : ks) keys.push_back(*k.attribute_name);
-  std::vector<std::string_view> defined;
-  for (const RawAttributeDefinition& d : *r.attribute_definitions)
-    defined.push_back(*d.attribute_name);
   for (std::string_view key : keys) {
     if (std::find(defined.begin(), defined.end(), key) == defined.end()) {
       return InvalidParameter(
@@ -1128,20 +1127,11 @@ std::optional<Error> CheckIndex(const RawIndex& index, const RawCreateTable& r, 
   if (ks.size() == 2 && *ks[1].key_type != "RANGE") {
     return Invalid("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
   }
-  const std::string_view name = *index.index_name;
-  if (!global) {
-    if (ks.size() < 2) {
-      return InvalidParameter(
-          Concat({"Index KeySchema does not have a range key for index: ", name}));
-    }
-    const std::string_view table_hash = *(*r.key_schema)[0].attribute_name;
-    if (keys[0] != table_hash) {
-      return InvalidParameter(
-          Concat({"Index KeySchema does not have the same leading hash key as table KeySchema "
-                  "for index: ",
-                  name, ". index hash key: ", keys[0], ", table hash key: ", table_hash}));
-    }
-  }
+  return std::nullopt;
+}
+
+// An index's ProjectionType against its NonKeyAttributes (only INCLUDE names attributes).
+std::optional<Error> CheckIndexProjection(const RawIndex& index) {
   if (!index.projection_type.has_value()) {
     return InvalidParameter("Unknown ProjectionType: null");
   }
@@ -1153,6 +1143,33 @@ std::optional<Error> CheckIndex(const RawIndex& index, const RawCreateTable& r, 
   if (type == "INCLUDE" && !index.non_key_attributes.has_value()) {
     return InvalidParameter("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
   }
+  return std::nullopt;
+}
+
+std::optional<Error> CheckIndex(const RawIndex& index, const RawCreateTable& r, bool global,
+                                std::vector<std::string_view>* names) {
+  std::vector<std::string_view> defined;
+  for (const RawAttributeDefinition& d : *r.attribute_definitions) {
+    defined.push_back(*d.attribute_name);
+  }
+  if (std::optional<Error> e = CheckIndexKeySchema(index, defined)) return e;
+  const std::vector<RawKeySchemaElement>& ks = *index.key_schema;
+  const std::string_view name = *index.index_name;
+  if (!global) {
+    if (ks.size() < 2) {
+      return InvalidParameter(
+          Concat({"Index KeySchema does not have a range key for index: ", name}));
+    }
+    const std::string_view index_hash = *ks[0].attribute_name;
+    const std::string_view table_hash = *(*r.key_schema)[0].attribute_name;
+    if (index_hash != table_hash) {
+      return InvalidParameter(
+          Concat({"Index KeySchema does not have the same leading hash key as table KeySchema "
+                  "for index: ",
+                  name, ". index hash key: ", index_hash, ", table hash key: ", table_hash}));
+    }
+  }
+  if (std::optional<Error> e = CheckIndexProjection(index)) return e;
   if (global) {
     const bool pay_per_request = r.billing_mode == "PAY_PER_REQUEST";
     if (pay_per_request && index.provisioned_throughput.has_value()) {
@@ -1672,43 +1689,14 @@ std::string AtLeastOneOfMessage(const RawUpdateTable& r) {
 // AttributeDefinitions (the table's own do not count), a well-formed key schema, a projection.
 // What needs the table (a unique name, the billing mode) is the backend's to check.
 std::optional<Error> CheckCreatedIndex(const RawIndex& index, const RawUpdateTable& r) {
-  std::vector<std::string_view> keys;
-  for (const RawKeySchemaElement& k : *index.key_schema) keys.push_back(*k.attribute_name);
   std::vector<std::string_view> defined;
   if (r.attribute_definitions.has_value()) {
     for (const RawAttributeDefinition& d : *r.attribute_definitions) {
       if (d.attribute_name.has_value()) defined.push_back(*d.attribute_name);
     }
   }
-  for (std::string_view key : keys) {
-    if (std::find(defined.begin(), defined.end(), key) == defined.end()) {
-      return InvalidParameter(
-          Concat({"Some index key attributes are not defined in "
-                  "AttributeDefinitions. Keys: ",
-                  JoinList(keys), ", AttributeDefinitions: ", JoinList(defined)}));
-    }
-  }
-  const auto& ks = *index.key_schema;
-  if (keys.size() == 2 && keys[0] == keys[1]) {
-    return Invalid(
-        "Both the Hash Key and the Range Key element in the KeySchema have the same name");
-  }
-  if (*ks[0].key_type != "HASH") {
-    return Invalid("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
-  }
-  if (ks.size() == 2 && *ks[1].key_type != "RANGE") {
-    return Invalid("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
-  }
-  if (!index.projection_type.has_value()) return InvalidParameter("Unknown ProjectionType: null");
-  const std::string_view type = *index.projection_type;
-  if (type != "INCLUDE" && index.non_key_attributes.has_value()) {
-    return InvalidParameter(
-        Concat({"ProjectionType is ", type, ", but NonKeyAttributes is specified"}));
-  }
-  if (type == "INCLUDE" && !index.non_key_attributes.has_value()) {
-    return InvalidParameter("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
-  }
-  return std::nullopt;
+  if (std::optional<Error> e = CheckIndexKeySchema(index, defined)) return e;
+  return CheckIndexProjection(index);
 }
 
 Result<UpdateTableRequest> CheckUpdateTable(const RawUpdateTable& r) {

@@ -37,18 +37,12 @@ Status CheckKeyValue(const std::string& name, const AttributeValue& value, bool 
   size_t size = 0;
   if (value.type() == AttributeType::kS) {
     if (value.s().empty()) {
-      return Error::Validation(
-          "One or more parameter values are not valid. The AttributeValue for a key attribute "
-          "cannot contain an empty string value. Key: " +
-          name);
+      return Error::Validation(std::string(kEmptyKeyValuePrefix) + "string value. Key: " + name);
     }
     size = value.s().size();
   } else if (value.type() == AttributeType::kB) {
     if (value.b().empty()) {
-      return Error::Validation(
-          "One or more parameter values are not valid. The AttributeValue for a key attribute "
-          "cannot contain an empty binary value. Key: " +
-          name);
+      return Error::Validation(std::string(kEmptyKeyValuePrefix) + "binary value. Key: " + name);
     }
     size = value.b().size();
   }

@@ -31,6 +31,10 @@ inline constexpr std::string_view kNestingTooDeepMessage =
     "beyond supported limit";
 inline constexpr std::string_view kKeySchemaMismatchMessage =
     "The provided key element does not match the schema";
+// How the message for an empty S or B key value begins ("... empty string value. Key: pk").
+inline constexpr std::string_view kEmptyKeyValuePrefix =
+    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "
+    "contain an empty ";
 
 // DynamoDB's item size rule, in bytes: S is its UTF-8 length, B its byte length, N
 // Number::SizeBytes(), BOOL and NULL 1; a set is the sum of its members; a list or map is 3 bytes

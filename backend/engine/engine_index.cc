@@ -101,8 +101,7 @@ api::Item ProjectForIndex(const api::Item& item, const IndexShape& index, const 
 
 namespace {
 
-std::optional<IndexEntry> EntryOf(const api::Item& item, const Table& table,
-                                  const IndexShape& index) {
+IndexEntry EntryOf(const api::Item& item, const Table& table, const IndexShape& index) {
   IndexEntry entry;
   entry.key = EncodeIndexKey(table.id(), index.id, index.shape, table.shape(), item);
   const api::Item projected = ProjectForIndex(item, index, table.shape());
@@ -478,14 +477,14 @@ void Engine::BackfillIndex(TablePtr table, uint16_t index_id) {
     if (!item.ok()) continue;
     api::Result<bool> in = InIndex(item.value(), *index);
     if (!in.ok() || !in.value()) continue;  // sparse, or a key the index cannot hold
-    std::optional<IndexEntry> entry = EntryOf(item.value(), *table, *index);
+    const IndexEntry entry = EntryOf(item.value(), *table, *index);
     std::string existing;
-    rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), entry->key, &existing);
+    rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), entry.key, &existing);
     if (status.ok()) continue;  // its writer indexed it already
     if (!status.IsNotFound()) return;
     rocksdb::WriteBatch batch;
-    TableCounters delta{1, static_cast<int64_t>(entry->size)};
-    status = batch.Put(entry->key, entry->value);
+    TableCounters delta{1, static_cast<int64_t>(entry.size)};
+    status = batch.Put(entry.key, entry.value);
     if (status.ok())
       status = batch.Merge(IndexCounterKey(table->id(), index_id), EncodeCounters(delta));
     if (status.ok()) status = db_->Write(unsynced, &batch);

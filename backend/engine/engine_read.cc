@@ -65,9 +65,10 @@ uint32_t BucketOfKey(std::string_view key, size_t space_size) {
          static_cast<uint8_t>(key[space_size + 1]);
 }
 
-// True when `key` holds exactly the key attributes of both shapes (an index's ExclusiveStartKey:
-// the index keys and the table keys; shared names count once), with their types.
-bool HasIndexKeyShape(const api::Key& key, const KeyShape& index, const KeyShape& table) {
+// True when `key` holds exactly the key attributes of both shapes, with their types; shared
+// names count once. A table's start key: HasKeyShape(key, table, table); an index's: the index
+// keys and the table keys.
+bool HasKeyShape(const api::Key& key, const KeyShape& index, const KeyShape& table) {
   std::vector<const KeyAttribute*> wanted;
   for (const KeyShape* shape : {&index, &table}) {
     for (const KeyAttribute* a : {&shape->hash, shape->range ? &*shape->range : nullptr}) {
@@ -106,15 +107,6 @@ bool NeedsFetch(const IndexShape& index, const KeyShape& table, const api::ReadM
   return false;
 }
 
-// True when `key` holds exactly the table's key attributes, with their declared types.
-bool HasKeyShape(const api::Key& key, const KeyShape& shape) {
-  auto present = [&key](const KeyAttribute& attribute) {
-    auto it = key.find(attribute.name);
-    return it != key.end() && HasType(it->second, attribute.type);
-  };
-  return key.size() == (shape.range ? 2u : 1u) && present(shape.hash) &&
-         (!shape.range || present(*shape.range));
-}
 
 }  // namespace
 
@@ -265,8 +257,7 @@ api::Result<api::ReadManyResponse> Engine::DoQuery(const api::QueryRequest& requ
   const std::string* range_key = shape.range ? &shape.range->name : nullptr;
 
   if (request.exclusive_start_key &&
-      !(plan.index ? HasIndexKeyShape(*request.exclusive_start_key, shape, table.shape())
-                   : HasKeyShape(*request.exclusive_start_key, shape))) {
+      !HasKeyShape(*request.exclusive_start_key, shape, table.shape())) {
     return StartKeyInvalid();
   }
   if (!request.key_condition) {
@@ -333,7 +324,7 @@ api::Result<api::ReadManyResponse> Engine::DoScan(const api::ScanRequest& reques
     return indexed.error();
   }
   const std::string space =
-      plan.index ? IndexSpace(table.id(), plan.index->id) : TableSpace(table.id());
+      plan.index ? IndexSpace(table.id(), plan.index->id) : ItemRangeBegin(table.id());
 
   BucketRange buckets;
   const bool parallel = request.segment && request.total_segments;
@@ -353,7 +344,7 @@ api::Result<api::ReadManyResponse> Engine::DoScan(const api::ScanRequest& reques
     const api::Key& start_key = *request.exclusive_start_key;
     std::string start;
     if (plan.index) {
-      if (!HasIndexKeyShape(start_key, plan.index->shape, table.shape())) return StartKeyInvalid();
+      if (!HasKeyShape(start_key, plan.index->shape, table.shape())) return StartKeyInvalid();
       start =
           EncodeIndexKey(table.id(), plan.index->id, plan.index->shape, table.shape(), start_key);
     } else {

@@ -61,9 +61,7 @@ api::Error Cancelled(const std::vector<api::CancellationReason>& reasons) {
 // Empty string and binary key values fail the whole request; DynamoDB cancels the transaction
 // for every other key or item that does not fit the table (api/validation.cc words both).
 bool IsEmptyKeyValue(const api::Error& error) {
-  return error.message.starts_with(
-      "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "
-      "contain an empty");
+  return error.message.starts_with(api::kEmptyKeyValuePrefix);
 }
 
 // Reports one ConsumedCapacity per table, in table-name order, with the table's units also as
@@ -316,9 +314,7 @@ api::Result<api::TransactWriteItemsResponse> Engine::DoTransactWriteItems(
   for (api::ConsumedCapacity& table_capacity : response.consumed_capacity) {
     api::IndexUnits doubled;
     doubled.Add(outcome.index_units[table_capacity.table_name], kTransactionalFactor);
-    std::optional<api::ConsumedCapacity> capacity = std::move(table_capacity);
-    api::AddIndexUnits(doubled, &capacity);
-    table_capacity = std::move(*capacity);
+    api::AddIndexUnits(doubled, &table_capacity);
   }
   for (const ItemWrite& write : writes) {
     std::optional<api::ItemCollectionMetrics> metrics = CollectionMetrics(

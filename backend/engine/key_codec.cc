@@ -181,8 +181,6 @@ void AppendKeyPrefix(const api::AttributeValue& prefix, api::ScalarAttributeType
   }
 }
 
-std::string TableSpace(uint32_t table_id) { return KeyPrefixWithId(kItemPrefix, table_id); }
-
 std::string IndexRangeBegin(uint32_t table_id) { return KeyPrefixWithId(kIndexPrefix, table_id); }
 
 std::string IndexRangeEnd(uint32_t table_id) {
@@ -207,7 +205,7 @@ std::string BucketBeginIn(std::string_view space, uint32_t bucket) {
 }
 
 std::string BucketBegin(uint32_t table_id, uint32_t bucket) {
-  return BucketBeginIn(TableSpace(table_id), bucket);
+  return BucketBeginIn(ItemRangeBegin(table_id), bucket);
 }
 
 std::string PartitionPrefixIn(std::string_view space, const KeyShape& shape,
@@ -221,7 +219,7 @@ std::string PartitionPrefixIn(std::string_view space, const KeyShape& shape,
 
 std::string PartitionPrefix(uint32_t table_id, const KeyShape& shape,
                             const api::AttributeValue& hash_value) {
-  return PartitionPrefixIn(TableSpace(table_id), shape, hash_value);
+  return PartitionPrefixIn(ItemRangeBegin(table_id), shape, hash_value);
 }
 
 std::string PrefixSuccessor(std::string prefix) {
@@ -247,7 +245,7 @@ uint16_t PartitionBucket(std::string_view encoded_partition_key) {
 }
 
 std::string EncodeItemKey(uint32_t table_id, const KeyShape& shape, const api::AttributeMap& item) {
-  return EncodeKeyIn(TableSpace(table_id), shape, item);
+  return EncodeKeyIn(ItemRangeBegin(table_id), shape, item);
 }
 
 std::string EncodeIndexKey(uint32_t table_id, uint16_t index_id, const KeyShape& index_shape,

@@ -98,8 +98,8 @@ bool ParseKeyValue(std::string_view* in, api::ScalarAttributeType type, api::Att
 // partition key. A table's items are the space kItemPrefix | table id. Each secondary index is
 // the space kIndexPrefix | table id | index id (2 bytes BE), keyed by the index's own partition
 // and sort keys, and each index entry key ends with the item's table key (encoded partition key
-// and sort key) so that items with equal index keys have distinct entries.
-std::string TableSpace(uint32_t table_id);
+// and sort key) so that items with equal index keys have distinct entries. A table's space is
+// ItemRangeBegin(table id).
 // The bounds of all the index spaces of a table.
 std::string IndexRangeBegin(uint32_t table_id);
 std::string IndexRangeEnd(uint32_t table_id);

@@ -17,7 +17,7 @@ std::string JustAfter(std::string key) {
 }  // namespace
 
 KeyRange QueryRange(uint32_t table_id, const KeyShape& shape, const api::expr::KeyBounds& bounds) {
-  return QueryRangeIn(TableSpace(table_id), shape, bounds);
+  return QueryRangeIn(ItemRangeBegin(table_id), shape, bounds);
 }
 
 // A bound "at v" covers every key that starts with P enc(v): for a table's items that is the one
@@ -77,7 +77,7 @@ BucketRange SegmentBuckets(int32_t segment, int32_t total_segments) {
 }
 
 KeyRange ScanRange(uint32_t table_id, BucketRange buckets) {
-  return ScanRangeIn(TableSpace(table_id), buckets);
+  return ScanRangeIn(ItemRangeBegin(table_id), buckets);
 }
 
 KeyRange ScanRangeIn(std::string_view space, BucketRange buckets) {
