@@ -281,6 +281,10 @@ class Engine final : public Backend {
     bool erase = false;
     std::string value;  // the encoded item value, unless erase
     TableCounters delta;
+    // The JSON of the item this write replaces, as the writer read it under the key's lock
+    // (null: there is none). Index and expiry maintenance derive the old entries from it. It
+    // must outlive Commit.
+    const std::string* old_json = nullptr;
   };
   // Commits every write in one synced WriteBatch, with one counter merge per table and the
   // expiry entries of tables with TTL enabled (AddExpiryChange).

@@ -128,21 +128,15 @@ api::Status Engine::AddDerivedChanges(const ItemWrite& write, rocksdb::WriteBatc
   const IndexSet indexes = table.indexes();
   if (!ttl && indexes->empty()) return api::Status::Ok();
 
-  // The item this write replaces (the key's lock is held, so it is still the stored one) and
-  // the item it writes, decoded once for the expiry and every index.
+  // The item this write replaces (as its writer read it under the key's lock) and the item it
+  // writes, decoded once for the expiry and every index.
   std::optional<api::Item> old_item;
-  rocksdb::PinnableSlice old_value;
-  rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), write.key, &old_value);
-  if (status.ok()) {
-    ItemValueView view;
-    if (!ParseItemValue(View(old_value), &view)) return CorruptItem();
-    api::Result<api::Item> decoded = DecodeStoredJson(view.json);
+  if (write.old_json != nullptr) {
+    api::Result<api::Item> decoded = DecodeStoredJson(*write.old_json);
     if (!decoded.ok()) return decoded.error();
     old_item = std::move(decoded).value();
-  } else if (!status.IsNotFound()) {
-    return StorageError(status);
   }
+  rocksdb::Status status;
   std::optional<api::Item> new_item;
   if (!write.erase) {
     ItemValueView view;

@@ -107,7 +107,6 @@ bool NeedsFetch(const IndexShape& index, const KeyShape& table, const api::ReadM
   return false;
 }
 
-
 }  // namespace
 
 // ---- GetItem ----

@@ -218,13 +218,16 @@ api::Result<api::TransactWriteItemsResponse> Engine::DoTransactWriteItems(
   std::vector<ItemWrite> writes;
   writes.reserve(steps.size());
   std::map<std::string, double> units;
+  // The items replaced, kept until the commit (ItemWrite::old_json points into them).
+  std::vector<std::optional<StoredItem>> replaced;
+  replaced.reserve(steps.size());
   for (size_t i = 0; i < steps.size(); ++i) {
     const Step& step = steps[i];
     const api::TransactWriteAction& action = *step.action;
     const bool needs_item = action.condition || action.kind == api::TransactActionKind::kUpdate;
     api::Result<std::optional<StoredItem>> read = ReadItem(step.key);
     if (!read.ok()) return read.take_error();
-    const std::optional<StoredItem>& stored = read.value();
+    const std::optional<StoredItem>& stored = replaced.emplace_back(std::move(read).value());
     std::optional<api::Item> old_item;
     if (stored && needs_item) {
       api::Result<api::Item> decoded = DecodeStoredJson(stored->json);
@@ -247,6 +250,7 @@ api::Result<api::TransactWriteItemsResponse> Engine::DoTransactWriteItems(
     ItemWrite write;
     write.table = step.table;
     write.key = step.key;
+    write.old_json = stored ? &stored->json : nullptr;
     double action_units = 0;
     switch (action.kind) {
       case api::TransactActionKind::kConditionCheck:

@@ -240,6 +240,7 @@ api::Result<size_t> Engine::SweepTable(const TablePtr& table, uint64_t now, size
     write.erase = true;
     write.delta.item_count = -1;
     write.delta.size_bytes = -static_cast<int64_t>(stored.value()->size);
+    write.old_json = &stored.value()->json;
     api::Status committed = Commit({&write, 1});
     if (!committed.ok()) return committed.error();
     ++deleted;

@@ -186,6 +186,7 @@ api::Result<api::PutItemResponse> Engine::DoPutItem(const api::PutItemRequest& r
   const uint64_t old_size = stored ? stored->size : 0;
   write.delta.item_count = stored ? 0 : 1;
   write.delta.size_bytes = static_cast<int64_t>(size) - static_cast<int64_t>(old_size);
+  write.old_json = stored ? &stored->json : nullptr;
   CommitOutcome outcome;
   api::Status committed = Commit({&write, 1}, &outcome);
   if (!committed.ok()) return committed.error();
@@ -233,6 +234,7 @@ api::Result<api::DeleteItemResponse> Engine::DoDeleteItem(const api::DeleteItemR
     write.erase = true;
     write.delta.item_count = -1;
     write.delta.size_bytes = -static_cast<int64_t>(old_size);
+    write.old_json = &stored->json;
     api::Status committed = Commit({&write, 1}, &outcome);
     if (!committed.ok()) return committed.error();
   }
@@ -292,6 +294,7 @@ api::Result<api::UpdateItemResponse> Engine::DoUpdateItem(const api::UpdateItemR
   write.value = EncodeItemValue(new_size, api::EncodeItemJson(new_item));
   write.delta.item_count = stored ? 0 : 1;
   write.delta.size_bytes = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
+  write.old_json = stored ? &stored->json : nullptr;
   CommitOutcome outcome;
   api::Status committed = Commit({&write, 1}, &outcome);
   if (!committed.ok()) return committed.error();
@@ -395,11 +398,16 @@ api::Result<api::BatchWriteItemResponse> Engine::DoBatchWriteItem(
   api::CapacityTally capacity;
   std::vector<ItemWrite> commit;
   commit.reserve(pending.size());
+  // The items replaced, kept until the commit (ItemWrite::old_json points into them).
+  std::vector<std::optional<StoredItem>> replaced;
+  replaced.reserve(pending.size());
   for (Pending& p : pending) {
     api::Result<std::optional<StoredItem>> current = ReadItem(p.write.key);
     if (!current.ok()) return current.take_error();
-    const bool existed = current.value().has_value();
-    const uint64_t old_size = existed ? current.value()->size : 0;
+    const std::optional<StoredItem>& old = replaced.emplace_back(std::move(current).value());
+    const bool existed = old.has_value();
+    const uint64_t old_size = existed ? old->size : 0;
+    p.write.old_json = existed ? &old->json : nullptr;
     if (p.write.erase) {
       capacity.Add(p.table->name(), api::WriteCapacityUnits(old_size));
       if (!existed) continue;
