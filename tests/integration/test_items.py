@@ -12,26 +12,6 @@ from boto3.dynamodb.types import Binary
 import ddbx_util as u
 
 
-def _norm(av):
-    """A comparable form of an AttributeValue: set members sorted (sets have no order)."""
-    (t, v), = av.items()
-    if t in ("SS", "NS"):
-        return {t: sorted(v)}
-    if t == "BS":
-        return {t: sorted(bytes(x) for x in v)}
-    if t == "L":
-        return {t: [_norm(x) for x in v]}
-    if t == "M":
-        return {t: {k: _norm(x) for k, x in v.items()}}
-    if t == "B":
-        return {t: bytes(v)}
-    return {t: v}
-
-
-def _norm_item(item):
-    return {k: _norm(v) for k, v in item.items()}
-
-
 ALL_TYPES = {
     "s": {"S": "hello"},
     "n": {"N": "-56.789"},
@@ -57,10 +37,10 @@ def test_round_trip_every_type(ddb, hash_table):
     assert ddb.put_item(TableName=hash_table, Item=item)["ResponseMetadata"][
         "HTTPStatusCode"] == 200
     got = ddb.get_item(TableName=hash_table, Key={"pk": {"S": "all-types"}})["Item"]
-    assert _norm_item(got) == _norm_item(item)
+    assert u.normalize_item(got) == u.normalize_item(item)
     got = ddb.get_item(TableName=hash_table, Key={"pk": {"S": "all-types"}},
                        ConsistentRead=True)["Item"]
-    assert _norm_item(got) == _norm_item(item)
+    assert u.normalize_item(got) == u.normalize_item(item)
 
 
 def test_put_and_get_raw_bodies(port, hash_table):
@@ -96,7 +76,7 @@ def test_put_return_values_all_old(ddb, hash_table):
     assert "Attributes" not in resp
     resp = ddb.put_item(TableName=hash_table, Item=dict(key, v={"S": "second"}),
                         ReturnValues="ALL_OLD")
-    assert _norm_item(resp["Attributes"]) == _norm_item(first)
+    assert u.normalize_item(resp["Attributes"]) == u.normalize_item(first)
     resp = ddb.put_item(TableName=hash_table, Item=dict(key, v={"S": "third"}),
                         ReturnValues="NONE")
     assert "Attributes" not in resp
@@ -199,7 +179,7 @@ def test_unicode_values_names_and_keys(ddb, hash_table):
                             "m": {"M": {s: {"S": s}}}})
         ddb.put_item(TableName=hash_table, Item=item)
         got = ddb.get_item(TableName=hash_table, Key=key)["Item"]
-        assert _norm_item(got) == _norm_item(item)
+        assert u.normalize_item(got) == u.normalize_item(item)
 
 
 def test_json_escapes_decode_to_the_same_string(port, hash_table):
@@ -218,7 +198,7 @@ def test_empty_strings_and_binaries_outside_keys(ddb, hash_table):
     item = dict(key, s={"S": ""}, b={"B": b""}, m={"M": {"e": {"S": ""}}},
                 l={"L": [{"S": ""}, {"B": b""}]})
     ddb.put_item(TableName=hash_table, Item=item)
-    assert _norm_item(ddb.get_item(TableName=hash_table, Key=key)["Item"]) == _norm_item(item)
+    assert u.normalize_item(ddb.get_item(TableName=hash_table, Key=key)["Item"]) == u.normalize_item(item)
 
 
 @pytest.mark.parametrize("value", [{"SS": [""]}, {"SS": ["", "a"]}, {"BS": [b""]}],
@@ -231,7 +211,7 @@ def test_empty_members_in_sets(ddb, hash_table, value):
     key = {"pk": {"S": "emptyset"}}
     ddb.put_item(TableName=hash_table, Item=dict(key, v=value))
     got = ddb.get_item(TableName=hash_table, Key=key)["Item"]
-    assert _norm(got["v"]) == _norm(value)
+    assert u.normalize(got["v"]) == u.normalize(value)
 
 
 NUMBER_FORMS = [
