@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "backend/engine/engine.h"
+#include "cache/caching_backend.h"
 #include "config/config.h"
 #include "proxy/auth.h"
 #include "proxy/dynamodb_handler.h"
@@ -38,6 +39,46 @@ using ddbx::config::LogLevel;
 
 bool Logs(const ddbx::config::Config& config, LogLevel level) {
   return config.log_level != LogLevel::kOff && config.log_level <= level;
+}
+
+// The caching backend's options from the [cache] settings and their per-table overrides.
+ddbx::cache::CachingOptions CachingOptionsOf(const ddbx::config::CacheConfig& config) {
+  ddbx::cache::CachingOptions options;
+  options.max_bytes = config.max_bytes;
+  options.mode = config.mode == ddbx::config::CacheMode::kDax ? ddbx::cache::CacheMode::kDax
+                                                              : ddbx::cache::CacheMode::kCoherent;
+  options.defaults.item_ttl_seconds = static_cast<double>(config.item_ttl_ms) / 1000;
+  options.defaults.query_ttl_seconds = static_cast<double>(config.query_ttl_ms) / 1000;
+  options.defaults.negative_ttl_seconds = static_cast<double>(config.negative_ttl_ms) / 1000;
+  for (const ddbx::config::CacheTableConfig& table : config.tables) {
+    ddbx::cache::TableCacheSettings settings = options.defaults;
+    if (table.enabled) settings.enabled = *table.enabled;
+    if (table.item_ttl_ms) settings.item_ttl_seconds = static_cast<double>(*table.item_ttl_ms) / 1000;
+    if (table.query_ttl_ms) {
+      settings.query_ttl_seconds = static_cast<double>(*table.query_ttl_ms) / 1000;
+    }
+    if (table.negative_ttl_ms) {
+      settings.negative_ttl_seconds = static_cast<double>(*table.negative_ttl_ms) / 1000;
+    }
+    options.tables[table.table] = settings;
+  }
+  return options;
+}
+
+// The cache's lines of GET /metrics, with DAX's names.
+void AppendCacheMetrics(const ddbx::cache::CachingBackend& cache, std::string* out) {
+  const ddbx::cache::CacheCounters c = cache.GetCounters();
+  using ddbx::proxy::AppendMetric;
+  AppendMetric(out, "ItemCacheHits", "counter", c.item_cache_hits);
+  AppendMetric(out, "ItemCacheMisses", "counter", c.item_cache_misses);
+  AppendMetric(out, "QueryCacheHits", "counter", c.query_cache_hits);
+  AppendMetric(out, "QueryCacheMisses", "counter", c.query_cache_misses);
+  AppendMetric(out, "ScanCacheHits", "counter", c.scan_cache_hits);
+  AppendMetric(out, "ScanCacheMisses", "counter", c.scan_cache_misses);
+  AppendMetric(out, "EvictedSize", "counter", c.evicted_bytes);
+  AppendMetric(out, "EstimatedDbSize", "gauge", c.cached_bytes);
+  AppendMetric(out, "CachedEntryCount", "gauge", c.cached_entries);
+  AppendMetric(out, "CacheMaxBytes", "gauge", cache.options().max_bytes);
 }
 
 int Serve(int argc, const char* const* argv) {
@@ -84,7 +125,14 @@ int Serve(int argc, const char* const* argv) {
     auth_options.keys.emplace(key.access_key_id, key.secret_access_key);
   }
   ddbx::proxy::Authenticator authenticator(std::move(auth_options));
-  ddbx::proxy::DynamoDbHandler handler(engine.value().get(), &authenticator, config.region);
+  // The caches wrap the engine: proxy/ talks to whichever is outermost.
+  std::unique_ptr<ddbx::cache::CachingBackend> cache;
+  ddbx::backend::Backend* backend = engine.value().get();
+  if (config.cache.enabled) {
+    cache = std::make_unique<ddbx::cache::CachingBackend>(CachingOptionsOf(config.cache), backend);
+    backend = cache.get();
+  }
+  ddbx::proxy::DynamoDbHandler handler(backend, &authenticator, config.region);
 
   ddbx::proxy::HttpServerOptions server_options;
   server_options.host = config.listen.host;
@@ -94,17 +142,25 @@ int Serve(int argc, const char* const* argv) {
   server_options.max_header_bytes = config.http.max_header_bytes;
   server_options.idle_timeout_ms = config.http.idle_timeout_ms;
   ddbx::proxy::HttpServer server(server_options, &handler);
+  handler.SetMetricsSource([&server, cache = cache.get()](std::string* out) {
+    if (cache != nullptr) AppendCacheMetrics(*cache, out);
+    ddbx::proxy::AppendMetric(out, "ClientConnections", "gauge",
+                              static_cast<uint64_t>(server.connection_count()));
+  });
   if (ddbx::api::Status started = server.Start(); !started.ok()) {
     std::fprintf(stderr, "ddbx: %s\n", started.error().message.c_str());
     return 1;
   }
   if (Logs(config, LogLevel::kInfo)) {
     std::fprintf(
-        stderr, "ddbx %s listening on %s:%u (%d worker threads, %s, auth %s)\n", DDBX_VERSION,
+        stderr, "ddbx %s listening on %s:%u (%d worker threads, %s, auth %s, cache %s)\n",
+        DDBX_VERSION,
         config.listen.ipv6 ? ("[" + config.listen.host + "]").c_str() : config.listen.host.c_str(),
         static_cast<unsigned>(server.port()), config.threads,
         config.in_memory ? "in memory" : ("data in " + config.data_dir).c_str(),
-        std::string(ddbx::config::AuthModeName(config.auth.mode)).c_str());
+        std::string(ddbx::config::AuthModeName(config.auth.mode)).c_str(),
+        config.cache.enabled ? std::string(ddbx::config::CacheModeName(config.cache.mode)).c_str()
+                             : "off");
   }
 
   int signal_number = 0;
@@ -114,6 +170,7 @@ int Serve(int argc, const char* const* argv) {
                  strsignal(signal_number));
   }
   server.Shutdown();
+  cache.reset();
   engine.value().reset();  // drains the engine's queue and closes the store
   if (Logs(config, LogLevel::kInfo)) std::fprintf(stderr, "ddbx: stopped\n");
   return 0;

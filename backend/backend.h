@@ -12,6 +12,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "api/error.h"
 #include "api/executor.h"
@@ -64,6 +66,19 @@ class Backend {
                                   Callback<api::TransactWriteItemsResponse> done) = 0;
   virtual void TransactGetItems(api::TransactGetItemsRequest request, api::Executor* executor,
                                 Callback<api::TransactGetItemsResponse> done) = 0;
+
+  // Reads a backend can answer from memory at once (a cache's hits), for the request path:
+  // the whole response body, ready to send, or nullopt, and the caller then makes the
+  // asynchronous call above. These never block, never call out and never fail (a request the
+  // backend would refuse is left to the asynchronous call); any thread. Default: never.
+  virtual std::optional<std::string> GetItemNow(const api::GetItemRequest&) {
+    return std::nullopt;
+  }
+  virtual std::optional<std::string> QueryNow(const api::QueryRequest&) { return std::nullopt; }
+  virtual std::optional<std::string> ScanNow(const api::ScanRequest&) { return std::nullopt; }
+  virtual std::optional<std::string> BatchGetItemNow(const api::BatchGetItemRequest&) {
+    return std::nullopt;
+  }
 };
 
 using BackendPtr = std::unique_ptr<Backend>;

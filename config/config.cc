@@ -154,6 +154,10 @@ bool ParseName(std::string_view text, const std::string_view (&names)[N], Enum* 
 
 constexpr std::string_view kLogLevelNames[] = {"trace", "debug", "info", "warn", "error", "off"};
 constexpr std::string_view kAuthModeNames[] = {"none", "sigv4"};
+constexpr std::string_view kCacheModeNames[] = {"coherent", "dax"};
+
+// The TTL settings' range: 0 (that kind of entry is not cached) to 30 days.
+constexpr std::int64_t kMaxTtlMs = std::int64_t{30} * 24 * 3600 * 1000;
 
 // Every scalar setting, in the order --help and the docs list them.
 const Setting kSettings[] = {
@@ -327,12 +331,93 @@ const Setting kSettings[] = {
            return true;
          },
      .get = [](const Config& c) { return std::to_string(c.auth.clock_skew_seconds); }},
+    {.key = "cache.enabled",
+     .env = "DDBX_CACHE_ENABLED",
+     .flag = "--cache",
+     .type_name = "",
+     .help = "answer eventually consistent reads from the item and query caches (--cache=false: "
+             "every request goes to the store)",
+     .kind = Kind::kBool,
+     .set =
+         [](Config& c, const Value& v, std::string_view*) {
+           c.cache.enabled = std::get<bool>(v);
+           return true;
+         },
+     .get = [](const Config& c) { return std::string(c.cache.enabled ? "true" : "false"); }},
+    {.key = "cache.max_bytes",
+     .env = "DDBX_CACHE_MAX_BYTES",
+     .flag = "--cache-max-bytes",
+     .type_name = "BYTES",
+     .help = "memory for the caches: keys, values and per-entry overhead, 1 MiB to 1 TiB",
+     .kind = Kind::kInteger,
+     .min = 1048576,
+     .max = std::int64_t{1} << 40,
+     .set =
+         [](Config& c, const Value& v, std::string_view*) {
+           c.cache.max_bytes = static_cast<std::uint64_t>(Int(v));
+           return true;
+         },
+     .get = [](const Config& c) { return std::to_string(c.cache.max_bytes); }},
+    {.key = "cache.item_ttl_ms",
+     .env = "DDBX_CACHE_ITEM_TTL_MS",
+     .flag = "--cache-item-ttl-ms",
+     .type_name = "MS",
+     .help = "how long a cached item lives (0: items are not cached)",
+     .kind = Kind::kInteger,
+     .min = 0,
+     .max = kMaxTtlMs,
+     .set =
+         [](Config& c, const Value& v, std::string_view*) {
+           c.cache.item_ttl_ms = Int(v);
+           return true;
+         },
+     .get = [](const Config& c) { return std::to_string(c.cache.item_ttl_ms); }},
+    {.key = "cache.query_ttl_ms",
+     .env = "DDBX_CACHE_QUERY_TTL_MS",
+     .flag = "--cache-query-ttl-ms",
+     .type_name = "MS",
+     .help = "how long a cached Query or Scan page lives (0: they are not cached)",
+     .kind = Kind::kInteger,
+     .min = 0,
+     .max = kMaxTtlMs,
+     .set =
+         [](Config& c, const Value& v, std::string_view*) {
+           c.cache.query_ttl_ms = Int(v);
+           return true;
+         },
+     .get = [](const Config& c) { return std::to_string(c.cache.query_ttl_ms); }},
+    {.key = "cache.negative_ttl_ms",
+     .env = "DDBX_CACHE_NEGATIVE_TTL_MS",
+     .flag = "--cache-negative-ttl-ms",
+     .type_name = "MS",
+     .help = "how long a cached 'no such item' lives (0: not cached)",
+     .kind = Kind::kInteger,
+     .min = 0,
+     .max = kMaxTtlMs,
+     .set =
+         [](Config& c, const Value& v, std::string_view*) {
+           c.cache.negative_ttl_ms = Int(v);
+           return true;
+         },
+     .get = [](const Config& c) { return std::to_string(c.cache.negative_ttl_ms); }},
+    {.key = "cache.mode",
+     .env = "DDBX_CACHE_MODE",
+     .flag = "--cache-mode",
+     .type_name = "MODE",
+     .help = "coherent: Query/Scan results are dropped by writes; dax: they live until their "
+             "TTL, as with DAX",
+     .kind = Kind::kString,
+     .allowed = "one of coherent, dax",
+     .set = [](Config& c, const Value& v,
+               std::string_view*) { return ParseName(Str(v), kCacheModeNames, &c.cache.mode); },
+     .get = [](const Config& c) { return std::string(CacheModeName(c.cache.mode)); }},
 };
 
 constexpr std::string_view kConfigEnv = "DDBX_CONFIG";
 constexpr std::string_view kAccessKeyIdEnv = "DDBX_AUTH_ACCESS_KEY_ID";
 constexpr std::string_view kSecretEnv = "DDBX_AUTH_SECRET_ACCESS_KEY";
 constexpr std::string_view kKeysKey = "auth.keys";
+constexpr std::string_view kCacheTablesKey = "cache.tables";
 
 const Setting* FindSetting(std::string_view key) {
   for (const Setting& s : kSettings) {
@@ -365,6 +450,7 @@ std::string KnownKeys(std::string_view table) {
                                       : "[" + std::string(rest.substr(0, dot)) + "]");
   }
   if (prefix == "auth.") add("[[auth.keys]]");
+  if (prefix == "cache.") add("[cache.tables.\"NAME\"]");
   std::string out;
   for (const std::string& n : names) {
     if (!out.empty()) out += ", ";
@@ -573,6 +659,8 @@ class Loader {
         if (Status st = ApplyNode(*s, node); !st.ok()) return st;
       } else if (key == kKeysKey) {
         if (Status st = ApplyKeys(node); !st.ok()) return st;
+      } else if (key == kCacheTablesKey) {
+        if (Status st = ApplyCacheTables(node); !st.ok()) return st;
       } else if (IsSettingsTable(key)) {
         const toml::table* sub = node.as_table();
         if (sub == nullptr) {
@@ -672,6 +760,55 @@ class Loader {
     return Status::Ok();
   }
 
+  // [cache.tables."NAME"]: per-table overrides of enabled and the three TTLs.
+  Status ApplyCacheTables(const toml::node& node) {
+    const toml::table* tables = node.as_table();
+    if (tables == nullptr) {
+      return Mismatch(kCacheTablesKey, "a table of tables ([cache.tables.\"NAME\"])", node,
+                      FileSource(node.source()));
+    }
+    for (const auto& [name, element] : *tables) {
+      const std::string prefix = std::string(kCacheTablesKey) + "." + std::string(name.str());
+      const toml::table* entry = element.as_table();
+      if (entry == nullptr) {
+        return Mismatch(prefix, "a table ([" + prefix + "])", element,
+                        FileSource(element.source()));
+      }
+      CacheTableConfig table;
+      table.table = std::string(name.str());
+      for (const auto& [k, value] : *entry) {
+        const std::string key = prefix + "." + std::string(k.str());
+        const std::string source = FileSource(value.source());
+        if (k.str() == "enabled") {
+          const auto* b = value.as_boolean();
+          if (b == nullptr) return Mismatch(key, "true or false", value, source);
+          table.enabled = b->get();
+          continue;
+        }
+        std::optional<std::int64_t>* ttl = k.str() == "item_ttl_ms"       ? &table.item_ttl_ms
+                                           : k.str() == "query_ttl_ms"    ? &table.query_ttl_ms
+                                           : k.str() == "negative_ttl_ms" ? &table.negative_ttl_ms
+                                                                          : nullptr;
+        if (ttl == nullptr) {
+          return Error::Validation("config file " + Quote(path_) + " line " +
+                                   std::to_string(k.source().begin.line) + ": unknown setting " +
+                                   Quote(key) +
+                                   "; a [cache.tables] table holds enabled, item_ttl_ms, "
+                                   "query_ttl_ms, negative_ttl_ms");
+        }
+        const std::string allowed = "an integer from 0 to " + std::to_string(kMaxTtlMs);
+        const auto* n = value.as_integer();
+        if (n == nullptr) return Mismatch(key, allowed, value, source);
+        if (n->get() < 0 || n->get() > kMaxTtlMs) {
+          return Invalid(key, std::to_string(n->get()), allowed, source);
+        }
+        *ttl = n->get();
+      }
+      config_.cache.tables.push_back(std::move(table));
+    }
+    return Status::Ok();
+  }
+
   // Checks one key pair and appends it. The same pair twice is kept once; the same id with a
   // different secret is an error.
   Status AddKey(const std::string& name, AccessKey key, const std::string& id_source,
@@ -758,6 +895,10 @@ std::string HelpFooter() {
 std::string_view AuthModeName(AuthMode mode) { return kAuthModeNames[static_cast<size_t>(mode)]; }
 
 std::string_view LogLevelName(LogLevel level) { return kLogLevelNames[static_cast<size_t>(level)]; }
+
+std::string_view CacheModeName(CacheMode mode) {
+  return kCacheModeNames[static_cast<size_t>(mode)];
+}
 
 std::string ListenAddress::ToString() const {
   const std::string p = std::to_string(port);

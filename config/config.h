@@ -73,6 +73,35 @@ struct AuthConfig {
   bool operator==(const AuthConfig&) const = default;
 };
 
+enum class CacheMode {
+  kCoherent,  // query results are served only while no write touched their partition or table
+  kDax,       // query results live until their TTL, whatever is written (DAX's behaviour)
+};
+std::string_view CacheModeName(CacheMode mode);  // "coherent", "dax"
+
+// One [cache.tables."NAME"] table of the config file: what it sets overrides the [cache]
+// values for that table; what it leaves out follows them.
+struct CacheTableConfig {
+  std::string table;
+  std::optional<bool> enabled;
+  std::optional<std::int64_t> item_ttl_ms;
+  std::optional<std::int64_t> query_ttl_ms;
+  std::optional<std::int64_t> negative_ttl_ms;
+  bool operator==(const CacheTableConfig&) const = default;
+};
+
+// The item and query caches (docs/cache.md). A TTL of 0 turns that kind of entry off.
+struct CacheConfig {
+  bool enabled = true;
+  std::uint64_t max_bytes = std::uint64_t{256} << 20;  // the whole cache: keys, values, overhead
+  std::int64_t item_ttl_ms = 300000;                   // DAX's default, 5 minutes
+  std::int64_t query_ttl_ms = 300000;
+  std::int64_t negative_ttl_ms = 300000;
+  CacheMode mode = CacheMode::kCoherent;
+  std::vector<CacheTableConfig> tables;
+  bool operator==(const CacheConfig&) const = default;
+};
+
 // The default for `threads`: the number of CPUs this process may run on (its affinity mask, so
 // taskset and container cpusets count), at least 1, at most 1024.
 int DefaultThreads();
@@ -87,6 +116,7 @@ struct Config {
   std::string account_id = "000000000000";  // used in ARNs; exactly 12 digits
   HttpConfig http;
   AuthConfig auth;
+  CacheConfig cache;
   LogLevel log_level = LogLevel::kInfo;
 
   // Not settings: what LoadConfig() saw.

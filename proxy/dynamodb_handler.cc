@@ -3,6 +3,9 @@
 #include <zlib.h>
 
 #include <array>
+#include <chrono>
+#include <optional>
+#include <vector>
 #include <cstdint>
 #include <random>
 #include <utility>
@@ -17,40 +20,69 @@ constexpr std::string_view kJsonContentType = "application/x-amz-json-1.0";
 // Also accepted; DynamoDB then answers in the same content type.
 constexpr std::string_view kPlainJsonContentType = "application/json";
 
-// One entry per operation ddbx serves: decode the body, call the backend, encode the answer.
-using OperationFn = void (*)(backend::Backend* backend, std::string_view body, bool plain_json,
-                             Responder responder);
+// What one request's answer needs besides its responder.
+struct CallContext {
+  backend::Backend* backend;
+  RequestMetrics* metrics;
+  size_t op;  // index in kOperations
+  std::chrono::steady_clock::time_point start;
+  bool plain_json;
+};
 
-// Decodes `body` into Request, calls (backend->*method), and answers with encode(response) or
-// the error. The completion runs on the responder's worker (the backend posts it there).
+void Answer(const CallContext& ctx, Responder& responder, HttpResponse response, bool cache_hit) {
+  const auto elapsed = std::chrono::steady_clock::now() - ctx.start;
+  ctx.metrics->Record(ctx.op, response.status, cache_hit,
+                      static_cast<uint64_t>(
+                          std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+  responder.Send(std::move(response));
+}
+
+// One entry per operation ddbx serves: decode the body, call the backend, encode the answer.
+using OperationFn = void (*)(const CallContext& ctx, std::string_view body, Responder responder);
+
+// Decodes `body` into Request; answers from memory when the backend can (`now`, a cache hit),
+// else calls (backend->*method) and answers with encode(response) or the error. The completion
+// runs on the responder's worker (the backend posts it there).
 template <class Request, class Response>
-void Call(backend::Backend* backend, std::string_view body, bool plain_json, Responder responder,
+void Call(const CallContext& ctx, std::string_view body, Responder responder,
           api::Result<Request> (*decode)(std::string_view),
+          std::optional<std::string> (backend::Backend::*now)(const Request&),
           void (backend::Backend::*method)(Request, api::Executor*, backend::Callback<Response>),
           std::string (*encode)(const Response&)) {
   api::Result<Request> request = decode(body);
   if (!request.ok()) {
-    responder.Send(DynamoDbHandler::ErrorResponse(request.error(), plain_json));
+    Answer(ctx, responder, DynamoDbHandler::ErrorResponse(request.error(), ctx.plain_json), false);
     return;
   }
+  if (now != nullptr) {
+    if (std::optional<std::string> ready = (ctx.backend->*now)(request.value())) {
+      Answer(ctx, responder,
+             DynamoDbHandler::JsonResponse(200, std::move(*ready), ctx.plain_json), true);
+      return;
+    }
+  }
   api::Executor* executor = responder.executor();
-  (backend->*method)(
+  (ctx.backend->*method)(
       std::move(request).value(), executor,
-      [responder, encode, plain_json](api::Result<Response> result) mutable {
+      [ctx, responder, encode](api::Result<Response> result) mutable {
         if (!result.ok()) {
-          responder.Send(DynamoDbHandler::ErrorResponse(result.error(), plain_json));
+          Answer(ctx, responder, DynamoDbHandler::ErrorResponse(result.error(), ctx.plain_json),
+                 false);
           return;
         }
-        responder.Send(DynamoDbHandler::JsonResponse(200, encode(result.value()), plain_json));
+        Answer(ctx, responder,
+               DynamoDbHandler::JsonResponse(200, encode(result.value()), ctx.plain_json), false);
       });
 }
 
-#define DDBX_OPERATION(Name, Decode, Encode)                                        \
-  {                                                                                 \
-#Name, [](backend::Backend* backend, std::string_view body, bool plain_json,      \
-              Responder responder) {                                                \
-      Call(backend, body, plain_json, std::move(responder), Decode,                 \
-           &backend::Backend::Name, Encode);                                        \
+// For the operations no backend answers from memory.
+template <class Request>
+constexpr std::optional<std::string> (backend::Backend::*NoNow)(const Request&) = nullptr;
+
+#define DDBX_OPERATION(Name, Decode, Now, Encode)                                       \
+  {                                                                                     \
+#Name, [](const CallContext& ctx, std::string_view body, Responder responder) {       \
+      Call(ctx, body, std::move(responder), Decode, Now, &backend::Backend::Name, Encode); \
     } \
   }
 
@@ -61,26 +93,26 @@ struct Operation {
 
 // The operations ddbx serves, by X-Amz-Target suffix.
 const std::array<Operation, 17> kOperations = {{
-    DDBX_OPERATION(CreateTable, api::DecodeCreateTable, api::EncodeCreateTableResponse),
-    DDBX_OPERATION(DescribeTable, api::DecodeDescribeTable, api::EncodeDescribeTableResponse),
-    DDBX_OPERATION(ListTables, api::DecodeListTables, api::EncodeListTablesResponse),
-    DDBX_OPERATION(DeleteTable, api::DecodeDeleteTable, api::EncodeDeleteTableResponse),
-    DDBX_OPERATION(PutItem, api::DecodePutItem, api::EncodePutItemResponse),
-    DDBX_OPERATION(GetItem, api::DecodeGetItem, api::EncodeGetItemResponse),
-    DDBX_OPERATION(DeleteItem, api::DecodeDeleteItem, api::EncodeDeleteItemResponse),
-    DDBX_OPERATION(UpdateTable, api::DecodeUpdateTable, api::EncodeUpdateTableResponse),
-    DDBX_OPERATION(UpdateItem, api::DecodeUpdateItem, api::EncodeUpdateItemResponse),
-    DDBX_OPERATION(Query, api::DecodeQuery, api::EncodeQueryResponse),
-    DDBX_OPERATION(Scan, api::DecodeScan, api::EncodeScanResponse),
-    DDBX_OPERATION(BatchGetItem, api::DecodeBatchGetItem, api::EncodeBatchGetItemResponse),
-    DDBX_OPERATION(BatchWriteItem, api::DecodeBatchWriteItem, api::EncodeBatchWriteItemResponse),
-    DDBX_OPERATION(TransactWriteItems, api::DecodeTransactWriteItems,
+    DDBX_OPERATION(CreateTable, api::DecodeCreateTable, NoNow<api::CreateTableRequest>, api::EncodeCreateTableResponse),
+    DDBX_OPERATION(DescribeTable, api::DecodeDescribeTable, NoNow<api::DescribeTableRequest>, api::EncodeDescribeTableResponse),
+    DDBX_OPERATION(ListTables, api::DecodeListTables, NoNow<api::ListTablesRequest>, api::EncodeListTablesResponse),
+    DDBX_OPERATION(DeleteTable, api::DecodeDeleteTable, NoNow<api::DeleteTableRequest>, api::EncodeDeleteTableResponse),
+    DDBX_OPERATION(PutItem, api::DecodePutItem, NoNow<api::PutItemRequest>, api::EncodePutItemResponse),
+    DDBX_OPERATION(GetItem, api::DecodeGetItem, &backend::Backend::GetItemNow, api::EncodeGetItemResponse),
+    DDBX_OPERATION(DeleteItem, api::DecodeDeleteItem, NoNow<api::DeleteItemRequest>, api::EncodeDeleteItemResponse),
+    DDBX_OPERATION(UpdateTable, api::DecodeUpdateTable, NoNow<api::UpdateTableRequest>, api::EncodeUpdateTableResponse),
+    DDBX_OPERATION(UpdateItem, api::DecodeUpdateItem, NoNow<api::UpdateItemRequest>, api::EncodeUpdateItemResponse),
+    DDBX_OPERATION(Query, api::DecodeQuery, &backend::Backend::QueryNow, api::EncodeQueryResponse),
+    DDBX_OPERATION(Scan, api::DecodeScan, &backend::Backend::ScanNow, api::EncodeScanResponse),
+    DDBX_OPERATION(BatchGetItem, api::DecodeBatchGetItem, &backend::Backend::BatchGetItemNow, api::EncodeBatchGetItemResponse),
+    DDBX_OPERATION(BatchWriteItem, api::DecodeBatchWriteItem, NoNow<api::BatchWriteItemRequest>, api::EncodeBatchWriteItemResponse),
+    DDBX_OPERATION(TransactWriteItems, api::DecodeTransactWriteItems, NoNow<api::TransactWriteItemsRequest>,
                    api::EncodeTransactWriteItemsResponse),
-    DDBX_OPERATION(TransactGetItems, api::DecodeTransactGetItems,
+    DDBX_OPERATION(TransactGetItems, api::DecodeTransactGetItems, NoNow<api::TransactGetItemsRequest>,
                    api::EncodeTransactGetItemsResponse),
-    DDBX_OPERATION(UpdateTimeToLive, api::DecodeUpdateTimeToLive,
+    DDBX_OPERATION(UpdateTimeToLive, api::DecodeUpdateTimeToLive, NoNow<api::UpdateTimeToLiveRequest>,
                    api::EncodeUpdateTimeToLiveResponse),
-    DDBX_OPERATION(DescribeTimeToLive, api::DecodeDescribeTimeToLive,
+    DDBX_OPERATION(DescribeTimeToLive, api::DecodeDescribeTimeToLive, NoNow<api::DescribeTimeToLiveRequest>,
                    api::EncodeDescribeTimeToLiveResponse),
 }};
 
@@ -93,6 +125,12 @@ const Operation* FindOperation(std::string_view target) {
     if (op.name == name) return &op;
   }
   return nullptr;
+}
+
+std::vector<std::string_view> OperationNames() {
+  std::vector<std::string_view> names;
+  for (const Operation& op : kOperations) names.push_back(op.name);
+  return names;
 }
 
 // The media type of a Content-Type header value, without parameters or surrounding spaces.
@@ -150,7 +188,8 @@ DynamoDbHandler::DynamoDbHandler(backend::Backend* backend, const Authenticator*
     : backend_(backend),
       authenticator_(authenticator),
       // DynamoDB's health answer ends with a space.
-      health_body_("healthy: dynamodb." + region + ".amazonaws.com ") {}
+      health_body_("healthy: dynamodb." + region + ".amazonaws.com "),
+      metrics_(OperationNames()) {}
 
 HttpResponse DynamoDbHandler::JsonResponse(int status, std::string body, bool plain_json) {
   return MakeResponse(status, plain_json ? kPlainJsonContentType : kJsonContentType,
@@ -174,29 +213,52 @@ HttpResponse DynamoDbHandler::FramingError(FramingErrorKind kind) {
   return JsonResponse(400, "");
 }
 
+void DynamoDbHandler::SetMetricsSource(std::function<void(std::string*)> append) {
+  metrics_source_ = std::move(append);
+}
+
+std::string DynamoDbHandler::MetricsText() const {
+  std::string out;
+  metrics_.AppendPrometheus(&out);
+  if (metrics_source_) metrics_source_(&out);
+  return out;
+}
+
 void DynamoDbHandler::Handle(HttpRequest&& request, Responder responder) {
+  const auto start = std::chrono::steady_clock::now();
   if (request.method == "GET" && (request.target == "/" || request.target.empty())) {
     responder.Send(MakeResponse(200, "text/plain", health_body_));
     return;
   }
+  if (request.method == "GET" && request.target == "/metrics") {
+    responder.Send(MakeResponse(200, "text/plain; version=0.0.4", MetricsText()));
+    return;
+  }
+  auto answer_unrouted = [&](HttpResponse response) {
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    metrics_.Record(RequestMetrics::kNoOperation, response.status, false,
+                    static_cast<uint64_t>(
+                        std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+    responder.Send(std::move(response));
+  };
   if (request.method != "POST") {
-    responder.Send(UnknownOperationNotFound());
+    answer_unrouted(UnknownOperationNotFound());
     return;
   }
   const std::string* content_type = request.header("content-type");
   std::string_view media = content_type ? MediaType(*content_type) : std::string_view();
   const bool plain_json = media == kPlainJsonContentType;
   if (!request.body.empty() && media != kJsonContentType && !plain_json) {
-    responder.Send(UnknownOperationNotFound());
+    answer_unrouted(UnknownOperationNotFound());
     return;
   }
   // DynamoDB reports malformed JSON before an unknown target or a failed authentication. The
   // well-formedness check runs only on those error paths; a good request is parsed once.
   auto reject = [&](const api::Error& error) {
     if (!request.body.empty() && !api::IsWellFormedJson(request.body)) {
-      responder.Send(ErrorResponse(api::Error::Serialization(""), plain_json));
+      answer_unrouted(ErrorResponse(api::Error::Serialization(""), plain_json));
     } else {
-      responder.Send(ErrorResponse(error, plain_json));
+      answer_unrouted(ErrorResponse(error, plain_json));
     }
   };
   const std::string* target = request.header("x-amz-target");
@@ -209,11 +271,13 @@ void DynamoDbHandler::Handle(HttpRequest&& request, Responder responder) {
     reject(auth.error());
     return;
   }
+  const CallContext ctx{backend_, &metrics_, static_cast<size_t>(operation - kOperations.data()),
+                        start, plain_json};
   if (request.body.empty()) {
-    responder.Send(ErrorResponse(api::Error::Serialization(""), plain_json));
+    Answer(ctx, responder, ErrorResponse(api::Error::Serialization(""), plain_json), false);
     return;
   }
-  operation->run(backend_, request.body, plain_json, std::move(responder));
+  operation->run(ctx, request.body, std::move(responder));
 }
 
 }  // namespace ddbx::proxy

@@ -2,6 +2,7 @@
 //
 // For each request, in DynamoDB's order of checks:
 //   1. `GET /` is the health check: 200 and "healthy: dynamodb.<region>.amazonaws.com".
+//      `GET /metrics` answers the metrics in Prometheus' text format (proxy/metrics.h).
 //   2. Any other non-POST, or a body with a content type other than application/x-amz-json-1.0
 //      or application/json: 404 with DynamoDB's bare `<UnknownOperationException/>` body.
 //      (A request sent as application/json is answered as application/json.)
@@ -16,17 +17,22 @@
 // x-amzn-RequestId (52 characters of [A-Z0-9]) and x-amz-crc32 (CRC-32 of the exact body); the
 // HTTP server adds Date and Content-Length.
 //
+// Reads the backend can answer from memory (Backend::GetItemNow and the like: cache hits) are
+// answered at once on the worker, with no hop through the backend's completion queue.
+//
 // Threads: Handle() runs on a worker thread; backend completions come back on the same worker
 // through the Responder's executor. The handler holds no per-request state of its own, so one
 // instance serves every worker. The backend and authenticator must outlive it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "backend/backend.h"
 #include "proxy/auth.h"
 #include "proxy/http_server.h"
+#include "proxy/metrics.h"
 
 namespace ddbx::proxy {
 
@@ -36,6 +42,12 @@ class DynamoDbHandler : public HttpHandler {
                   const std::string& region);
 
   void Handle(HttpRequest&& request, Responder responder) override;
+
+  // More lines for GET /metrics (the cache's counters, ClientConnections), appended after the
+  // request metrics; called on a worker thread for every scrape. Set before serving.
+  void SetMetricsSource(std::function<void(std::string*)> append);
+  // The whole GET /metrics body.
+  std::string MetricsText() const;
   HttpResponse FramingError(FramingErrorKind kind) override;
 
   // A response carrying `body` with DynamoDB's headers (content type, request id, CRC-32).
@@ -48,6 +60,8 @@ class DynamoDbHandler : public HttpHandler {
   backend::Backend* backend_;
   const Authenticator* authenticator_;
   std::string health_body_;
+  RequestMetrics metrics_;
+  std::function<void(std::string*)> metrics_source_;
 };
 
 // The 52-character request id DynamoDB puts in x-amzn-RequestId. Any thread.

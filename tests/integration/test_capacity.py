@@ -12,11 +12,29 @@ dynalite, checked against live DynamoDB), whose boundary cases (4,096 / 4,097 by
 1,024 / 1,025 for writes, a small put over a large item costing the large item, 25 items of
 ~41.9 KB queried for 128 units) fix the arithmetic and the response shapes. Item sizes here
 use only S, B and BOOL values, whose sizes the guide gives exactly.
+
+The server runs with its cache off: these tests check what the store charges, and an
+eventually consistent read answered from the cache costs nothing (test_cache.py checks that).
 """
 
 import pytest
 
 import ddbx_util as u
+
+
+@pytest.fixture(scope="module")
+def server(ddbx_binary, tmp_path_factory):
+    """This module's own in-memory ddbx, with the cache off."""
+    srv = u.Server(tmp_path_factory.mktemp("ddbx-logs"), extra_args=["--cache=false"])
+    try:
+        srv.wait_ready()
+    except Exception:
+        srv.kill9()
+        raise
+    yield srv
+    problem = u.stop_and_check(srv, timeout=5)
+    if problem:
+        pytest.fail(problem)
 
 
 def S(x):
