@@ -565,7 +565,7 @@ TEST_CASE("an unknown key in the file is an error naming it and its line", "[con
           "config file '" + file.path() +
               "' line 3: unknown setting 'listn'; the top level holds listen, data_dir, "
               "in_memory, threads, engine_threads, region, account_id, log_level, [http], "
-              "[auth]");
+              "[auth], [cache]");
   }
   SECTION("in [http]") {
     TempFile file("[http]\nmax_body_bytes = 2048\nmax_body = 1\n");
@@ -582,12 +582,26 @@ TEST_CASE("an unknown key in the file is an error naming it and its line", "[con
               "[[auth.keys]]");
   }
   SECTION("an unknown table") {
+    TempFile file("[store]\nsize = 1\n");
+    CHECK(LoadError({"--config", file.path()}) ==
+          "config file '" + file.path() +
+              "' line 1: unknown setting 'store'; the top level holds listen, data_dir, "
+              "in_memory, threads, engine_threads, region, account_id, log_level, [http], "
+              "[auth], [cache]");
+  }
+  SECTION("in [cache]") {
     TempFile file("[cache]\nsize = 1\n");
     CHECK(LoadError({"--config", file.path()}) ==
           "config file '" + file.path() +
-              "' line 1: unknown setting 'cache'; the top level holds listen, data_dir, "
-              "in_memory, threads, engine_threads, region, account_id, log_level, [http], "
-              "[auth]");
+              "' line 2: unknown setting 'cache.size'; [cache] holds enabled, max_bytes, "
+              "item_ttl_ms, query_ttl_ms, negative_ttl_ms, mode, [cache.tables.\"NAME\"]");
+  }
+  SECTION("in a [cache.tables] table") {
+    TempFile file("[cache.tables.\"orders\"]\nttl = 1\n");
+    CHECK(LoadError({"--config", file.path()}) ==
+          "config file '" + file.path() +
+              "' line 2: unknown setting 'cache.tables.orders.ttl'; a [cache.tables] table "
+              "holds enabled, item_ttl_ms, query_ttl_ms, negative_ttl_ms");
   }
   SECTION("in [[auth.keys]]") {
     TempFile file(
@@ -808,6 +822,52 @@ TEST_CASE("the docs and the example file name every setting", "[config]") {
     CHECK(docs.find(flag) != std::string::npos);
   }
   CHECK(docs.find("DDBX_CONFIG") != std::string::npos);
+}
+
+TEST_CASE("cache settings: defaults, every layer, per-table overrides", "[config]") {
+  Config defaults = LoadOk({});
+  CHECK(defaults.cache.enabled);
+  CHECK(defaults.cache.max_bytes == 268435456);
+  CHECK(defaults.cache.item_ttl_ms == 300000);
+  CHECK(defaults.cache.query_ttl_ms == 300000);
+  CHECK(defaults.cache.negative_ttl_ms == 300000);
+  CHECK(defaults.cache.mode == CacheMode::kCoherent);
+  CHECK(defaults.cache.tables.empty());
+
+  TempFile file(
+      "[cache]\nmax_bytes = 2097152\nmode = \"dax\"\nitem_ttl_ms = 0\n"
+      "[cache.tables.\"orders\"]\nquery_ttl_ms = 1000\n"
+      "[cache.tables.\"audit.log\"]\nenabled = false\nnegative_ttl_ms = 5\n");
+  Config loaded = LoadOk({"--config", file.path(), "--cache-query-ttl-ms", "7"},
+                       {{"DDBX_CACHE_NEGATIVE_TTL_MS", "9"}});
+  CHECK(loaded.cache.max_bytes == 2097152);
+  CHECK(loaded.cache.mode == CacheMode::kDax);
+  CHECK(loaded.cache.item_ttl_ms == 0);
+  CHECK(loaded.cache.query_ttl_ms == 7);
+  CHECK(loaded.cache.negative_ttl_ms == 9);
+  REQUIRE(loaded.cache.tables.size() == 2);
+  const CacheTableConfig* orders = nullptr;
+  const CacheTableConfig* audit = nullptr;
+  for (const CacheTableConfig& t : loaded.cache.tables) {
+    if (t.table == "orders") orders = &t;
+    if (t.table == "audit.log") audit = &t;
+  }
+  REQUIRE(orders != nullptr);
+  REQUIRE(audit != nullptr);
+  CHECK(orders->query_ttl_ms == 1000);
+  CHECK_FALSE(orders->enabled.has_value());
+  CHECK(audit->enabled == false);
+  CHECK(audit->negative_ttl_ms == 5);
+
+  CHECK_FALSE(LoadOk({"--cache=false"}).cache.enabled);
+  CHECK(LoadError({"--cache-mode", "fast"}) ==
+        "cache.mode: 'fast' is not one of coherent, dax (from flag --cache-mode)");
+  CHECK(LoadError({"--cache-max-bytes", "5"}) ==
+        "cache.max_bytes: '5' is not a whole number from 1048576 to 1099511627776 (from flag "
+        "--cache-max-bytes)");
+  TempFile negative("[cache.tables.t1]\nitem_ttl_ms = -1\n");
+  CHECK(LoadError({"--config", negative.path()}).starts_with(
+      "cache.tables.t1.item_ttl_ms: -1 is not an integer from 0 to 2592000000"));
 }
 
 }  // namespace
