@@ -35,7 +35,9 @@ class GatedBackend final : public backend::Backend {
   explicit GatedBackend(backend::Backend* next) : next_(next) {}
 
   bool hold_reads = false;
-  int get_calls = 0, query_calls = 0, scan_calls = 0, batch_get_calls = 0, describe_calls = 0;
+  // Atomic: the threads test calls through the gate from several threads.
+  std::atomic<int> get_calls{0}, query_calls{0}, scan_calls{0}, batch_get_calls{0},
+      describe_calls{0};
   api::BatchGetItemRequest last_batch_get;
 
   size_t held() const { return held_.size(); }
