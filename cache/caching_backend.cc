@@ -21,15 +21,16 @@ using backend::Callback;
 
 // ---- Tables ----
 
-// What the caches know of one table: its key schema, its settings, and the generation every
-// write to it bumps. Replaced (with a new incarnation) when the table is deleted, updated or
-// created again, so entries of an older incarnation are never taken for current.
+// What the caches know of one table: its key schema and its settings. Replaced (with a new
+// incarnation) when the table is deleted, updated or created again, so entries of an older
+// incarnation are never taken for current. `forgotten` is set when it is replaced: a write begun
+// under it that completes afterwards must not store its value (the table may be another by now).
 struct TableInfo {
   uint64_t incarnation = 0;
   std::string name;
   KeyNames keys;
   TableCacheSettings settings;
-  std::atomic<uint64_t> generation{0};
+  std::atomic<bool> forgotten{false};
 };
 using TablePtr = std::shared_ptr<TableInfo>;
 
@@ -111,8 +112,10 @@ WriteResult Classify(const api::Error& error) {
   }
 }
 
+// Not inlined: GCC 12 then reports the error's code "maybe uninitialized" (a false positive on
+// the variant inside Result).
 template <class T>
-WriteResult Classify(const api::Result<T>& result) {
+[[gnu::noinline]] WriteResult Classify(const api::Result<T>& result) {
   return result.ok() ? WriteResult::kApplied : Classify(result.error());
 }
 
@@ -144,7 +147,11 @@ class WriteTracker {
   }
 
   // `store`: the new value (null: drop the key); `change`: false leaves the entry alone.
-  void End(const std::string& key, bool change, Value store, double ttl, CacheStore* cache) {
+  // `table`: what the write began under; if it has been replaced since, the value is not kept
+  // (checked after storing it: a replacement either is seen here, or drops the table's entries
+  // after this store, since it marks the table before dropping them).
+  void End(const std::string& key, bool change, Value store, double ttl, CacheStore* cache,
+           const TableInfo& table) {
     Shard& s = shards_[ShardOf(key)];
     std::lock_guard lock(s.mu);
     auto it = s.writes.find(key);
@@ -156,6 +163,7 @@ class WriteTracker {
     if (!change) return;
     if (store && !overlapped && ttl > 0) {
       cache->Put(key, std::move(store), ttl);
+      if (table.forgotten.load()) cache->Invalidate(key);
     } else {
       cache->Invalidate(key);
     }
@@ -259,8 +267,11 @@ struct CachingBackend::Impl {
                                   .shards = 16,
                                   .policy = options.policy,
                                   .clock = options.clock}),
-        partition_generations(new std::atomic<uint64_t>[kPartitionSlots]) {
+        partition_generations(new std::atomic<uint64_t>[kPartitionSlots]),
+        table_generations(new std::atomic<uint64_t>[kTableSlots]) {
     for (size_t i = 0; i < kPartitionSlots; ++i) partition_generations[i].store(0);
+    for (size_t i = 0; i < kTableSlots; ++i) table_generations[i].store(0);
+    schema_epochs.fill(0);
   }
 
   const CachingOptions& options;
@@ -270,17 +281,24 @@ struct CachingBackend::Impl {
   FlightTable<ItemFlight> item_flights;
   FlightTable<QueryFlight> query_flights;
 
-  // Tables whose schema is known, by name. schema_epoch changes whenever a table is deleted,
-  // updated or created, so a DescribeTable begun before that is not remembered after it.
+  // Tables whose schema is known, by name. A table name's epoch (hashed into a fixed array)
+  // changes whenever that table is deleted, updated or created, so a DescribeTable begun before
+  // that is not remembered after it.
   mutable std::shared_mutex tables_mu;
   std::unordered_map<std::string, TablePtr> tables;  // GUARDED_BY(tables_mu)
-  uint64_t schema_epoch = 0;                         // GUARDED_BY(tables_mu)
+  static constexpr size_t kEpochSlots = 1024;
+  std::array<uint64_t, kEpochSlots> schema_epochs;   // GUARDED_BY(tables_mu)
   uint64_t next_incarnation = 1;                     // GUARDED_BY(tables_mu)
+  static constexpr int kDescribeAttempts = 3;
 
-  // Generations per (table, partition key), hashed into a fixed array: two partitions sharing a
-  // slot only cost each other some hits. Each slot only grows.
+  // Generations per (table name, partition key) and per table name, hashed into fixed arrays:
+  // two partitions or tables sharing a slot only cost each other some hits. Each slot only
+  // grows. They are keyed by name, not kept in TableInfo, so that a write begun under one
+  // TableInfo still bumps what pages read under its successor depend on.
   static constexpr size_t kPartitionSlots = size_t{1} << 16;
+  static constexpr size_t kTableSlots = size_t{1} << 12;
   std::unique_ptr<std::atomic<uint64_t>[]> partition_generations;
+  std::unique_ptr<std::atomic<uint64_t>[]> table_generations;
 
   std::atomic<uint64_t> item_hits{0}, item_misses{0};
   std::atomic<uint64_t> query_hits{0}, query_misses{0};
@@ -299,10 +317,15 @@ struct CachingBackend::Impl {
     return it == options.tables.end() ? options.defaults : it->second;
   }
 
-  // Remembers the schema DescribeTable returned, unless a table change happened since `epoch`.
+  static size_t EpochSlot(const std::string& name) {
+    return std::hash<std::string>()(name) % kEpochSlots;
+  }
+
+  // Remembers the schema DescribeTable returned, unless the table changed since `epoch`
+  // (then nullptr).
   TablePtr Remember(const api::TableDescription& description, uint64_t epoch) {
     std::unique_lock lock(tables_mu);
-    if (epoch != schema_epoch) return nullptr;
+    if (epoch != schema_epochs[EpochSlot(description.table_name)]) return nullptr;
     TablePtr& slot = tables[description.table_name];
     if (!slot) {
       auto info = std::make_shared<TableInfo>();
@@ -316,27 +339,46 @@ struct CachingBackend::Impl {
     return slot;
   }
 
-  // After a table change: forget the schema and drop every entry of the table.
+  // After a table change, or a write the cache could not follow: forget the schema and drop
+  // every entry of the table (ending their fill leases).
   void ForgetTable(const std::string& name) {
     {
       std::unique_lock lock(tables_mu);
-      ++schema_epoch;
+      ++schema_epochs[EpochSlot(name)];
       auto it = tables.find(name);
       if (it != tables.end()) {
-        it->second->generation.fetch_add(1);
+        it->second->forgotten.store(true);
         tables.erase(it);
       }
     }
+    TableSlot(name).fetch_add(1);
     store.InvalidatePrefix(TablePrefix(EntryKind::kItem, name));
     store.InvalidatePrefix(TablePrefix(EntryKind::kQuery, name));
+  }
+
+  // The answer of a write passed on without being followed (the table's schema could not be
+  // learnt, or the request does not fit it): if it succeeded, the cache no longer knows what
+  // the table holds, so the table's entries go. Tables the settings leave uncached have none.
+  template <class T>
+  Callback<T> Unfollowed(std::vector<std::string> tables, Callback<T> done) {
+    return [this, tables = std::move(tables), done = std::move(done)](api::Result<T> r) {
+      const WriteResult result = Classify(r);
+      if (result == WriteResult::kApplied || result == WriteResult::kUnknown) {
+        for (const std::string& name : tables) {
+          if (SettingsFor(name).enabled) ForgetTable(name);
+        }
+      }
+      done(std::move(r));
+    };
   }
 
   // Calls then(table) with the table's info: at once when known, else after asking the next
   // backend's DescribeTable (on `executor`). then(nullptr) when the table cannot be described
   // (it does not exist, ...) or is not cached: the caller then passes its request on unchanged,
   // and the backend answers it as it would without a cache.
+  // A DescribeTable overtaken by a change of the table is asked again, a few times.
   template <class Then>
-  void WithTable(const std::string& name, Executor* executor, Then then) {
+  void WithTable(const std::string& name, Executor* executor, Then then, int attempt = 1) {
     if (TablePtr t = FindTable(name)) {
       then(t->settings.enabled ? t : nullptr);
       return;
@@ -344,14 +386,23 @@ struct CachingBackend::Impl {
     uint64_t epoch;
     {
       std::shared_lock lock(tables_mu);
-      epoch = schema_epoch;
+      epoch = schema_epochs[EpochSlot(name)];
     }
     auto shared_then = std::make_shared<Then>(std::move(then));
-    next->DescribeTable(api::DescribeTableRequest{name}, executor,
-                        [this, epoch, shared_then](api::Result<api::TableDescription> r) {
-                          TablePtr t = r.ok() ? Remember(r.value(), epoch) : nullptr;
-                          (*shared_then)(t && t->settings.enabled ? t : nullptr);
-                        });
+    next->DescribeTable(
+        api::DescribeTableRequest{name}, executor,
+        [this, name, executor, attempt, epoch, shared_then](api::Result<api::TableDescription> r) {
+          if (!r.ok()) {
+            (*shared_then)(nullptr);
+            return;
+          }
+          TablePtr t = Remember(r.value(), epoch);
+          if (!t && attempt < kDescribeAttempts) {
+            WithTable(name, executor, std::move(*shared_then), attempt + 1);
+            return;
+          }
+          (*shared_then)(t && t->settings.enabled ? t : nullptr);
+        });
   }
 
   // The infos of several tables, in `names` order; then({}) if any is unknown or not cached.
@@ -377,23 +428,26 @@ struct CachingBackend::Impl {
 
   // ---- Generations ----
 
-  std::atomic<uint64_t>& PartitionSlot(const TableInfo& table, std::string_view partition) {
-    std::string id = table.name;
+  std::atomic<uint64_t>& PartitionSlot(const std::string& table, std::string_view partition) {
+    std::string id = table;
     id.push_back('\0');
     id.append(partition);
     return partition_generations[std::hash<std::string>()(id) % kPartitionSlots];
   }
+  std::atomic<uint64_t>& TableSlot(const std::string& table) {
+    return table_generations[std::hash<std::string>()(table) % kTableSlots];
+  }
 
   // The generation a Query or Scan page depends on: its partition's for a Query on the table
   // (partition set), else the table's.
-  uint64_t Generation(TableInfo& table, const std::optional<std::string>& partition) {
-    if (partition) return PartitionSlot(table, *partition).load();
-    return table.generation.load();
+  uint64_t Generation(const TableInfo& table, const std::optional<std::string>& partition) {
+    if (partition) return PartitionSlot(table.name, *partition).load();
+    return TableSlot(table.name).load();
   }
 
-  void Bump(TableInfo& table, std::string_view partition) {
-    table.generation.fetch_add(1);
-    PartitionSlot(table, partition).fetch_add(1);
+  void Bump(const TableInfo& table, std::string_view partition) {
+    TableSlot(table.name).fetch_add(1);
+    PartitionSlot(table.name, partition).fetch_add(1);
   }
 
   // ---- Writes ----
@@ -418,25 +472,25 @@ struct CachingBackend::Impl {
                  const std::set<std::string>& unprocessed = {}) {
     for (const TouchedKey& t : touched) {
       if (result == WriteResult::kApplied && unprocessed.count(t.key) != 0) {
-        writes.End(t.key, /*change=*/false, nullptr, 0, &store);
+        writes.End(t.key, /*change=*/false, nullptr, 0, &store, *t.table);
         continue;
       }
       switch (result) {
         case WriteResult::kApplied: {
           Value value = t.applied_body ? std::make_shared<const std::string>(*t.applied_body)
                                        : nullptr;
-          writes.End(t.key, true, std::move(value), t.ttl, &store);
+          writes.End(t.key, true, std::move(value), t.ttl, &store, *t.table);
           Bump(*t.table, t.partition);
           break;
         }
         case WriteResult::kNotApplied:
-          writes.End(t.key, false, nullptr, 0, &store);
+          writes.End(t.key, false, nullptr, 0, &store, *t.table);
           break;
         case WriteResult::kConditionFailed:
-          writes.End(t.key, true, nullptr, 0, &store);
+          writes.End(t.key, true, nullptr, 0, &store, *t.table);
           break;
         case WriteResult::kUnknown:
-          writes.End(t.key, true, nullptr, 0, &store);
+          writes.End(t.key, true, nullptr, 0, &store, *t.table);
           Bump(*t.table, t.partition);
           break;
       }
@@ -1050,7 +1104,9 @@ void CachingBackend::PutItem(api::PutItemRequest request, api::Executor* executo
         std::optional<TouchedKey> touched =
             table ? impl->Touch(table, request.item) : std::nullopt;
         if (!touched) {
-          impl->next->PutItem(std::move(request), executor, std::move(done));
+          std::vector<std::string> names{request.table_name};
+          impl->next->PutItem(std::move(request), executor,
+                              impl->Unfollowed(std::move(names), std::move(done)));
           return;
         }
         touched->ttl = table->settings.item_ttl_seconds;
@@ -1078,7 +1134,9 @@ void CachingBackend::DeleteItem(api::DeleteItemRequest request, api::Executor* e
                 ? impl->Touch(table, request.key)
                 : std::nullopt;
         if (!touched) {
-          impl->next->DeleteItem(std::move(request), executor, std::move(done));
+          std::vector<std::string> names{request.table_name};
+          impl->next->DeleteItem(std::move(request), executor,
+                                 impl->Unfollowed(std::move(names), std::move(done)));
           return;
         }
         touched->ttl = table->settings.negative_ttl_seconds;
@@ -1106,7 +1164,9 @@ void CachingBackend::UpdateItem(api::UpdateItemRequest request, api::Executor* e
                 ? impl->Touch(table, request.key)
                 : std::nullopt;
         if (!touched) {
-          impl->next->UpdateItem(std::move(request), executor, std::move(done));
+          std::vector<std::string> names{request.table_name};
+          impl->next->UpdateItem(std::move(request), executor,
+                                 impl->Unfollowed(std::move(names), std::move(done)));
           return;
         }
         // The new image is asked for (ALL_NEW) whenever the client's ReturnValues can be cut
@@ -1176,7 +1236,10 @@ void CachingBackend::BatchWriteItem(api::BatchWriteItemRequest request, api::Exe
           }
         }
         if (!cacheable) {
-          impl->next->BatchWriteItem(std::move(request), executor, std::move(done));
+          std::vector<std::string> names;
+          for (const auto& [name, writes] : request.request_items) names.push_back(name);
+          impl->next->BatchWriteItem(std::move(request), executor,
+                                     impl->Unfollowed(std::move(names), std::move(done)));
           return;
         }
         impl->BeginWrites(keys);
@@ -1243,7 +1306,8 @@ void CachingBackend::TransactWriteItems(api::TransactWriteItemsRequest request,
           keys.push_back(std::move(*touched));
         }
         if (!cacheable) {
-          impl->next->TransactWriteItems(std::move(request), executor, std::move(done));
+          impl->next->TransactWriteItems(std::move(request), executor,
+                                         impl->Unfollowed(names, std::move(done)));
           return;
         }
         impl->BeginWrites(keys);

@@ -35,12 +35,28 @@ class GatedBackend final : public backend::Backend {
   explicit GatedBackend(backend::Backend* next) : next_(next) {}
 
   bool hold_reads = false;
+  bool hold_writes = false;     // PutItem's answers
+  bool hold_describes = false;  // DescribeTable's answers
   // Atomic: the threads test calls through the gate from several threads.
   std::atomic<int> get_calls{0}, query_calls{0}, scan_calls{0}, batch_get_calls{0},
       describe_calls{0};
   api::BatchGetItemRequest last_batch_get;
 
   size_t held() const { return held_.size(); }
+  size_t held_describes() const { return held_describes_.size(); }
+  // Delivers the held DescribeTable answers; as ResourceNotFoundException if `as_error`.
+  void ReleaseDescribes(bool as_error) {
+    std::vector<std::pair<Callback<api::TableDescription>, api::Result<api::TableDescription>>>
+        held;
+    held.swap(held_describes_);
+    for (auto& [done, result] : held) {
+      if (as_error) {
+        done(api::Error{api::ErrorCode::kResourceNotFound, "Requested resource not found"});
+      } else {
+        done(std::move(result));
+      }
+    }
+  }
   // Delivers every held answer, oldest first.
   void Release() {
     std::vector<std::function<void()>> held;
@@ -58,7 +74,6 @@ class GatedBackend final : public backend::Backend {
   DDBX_PASS(UpdateTable, api::UpdateTableRequest, api::TableDescription)
   DDBX_PASS(UpdateTimeToLive, api::UpdateTimeToLiveRequest, api::UpdateTimeToLiveResponse)
   DDBX_PASS(DescribeTimeToLive, api::DescribeTimeToLiveRequest, api::DescribeTimeToLiveResponse)
-  DDBX_PASS(PutItem, api::PutItemRequest, api::PutItemResponse)
   DDBX_PASS(DeleteItem, api::DeleteItemRequest, api::DeleteItemResponse)
   DDBX_PASS(UpdateItem, api::UpdateItemRequest, api::UpdateItemResponse)
   DDBX_PASS(BatchWriteItem, api::BatchWriteItemRequest, api::BatchWriteItemResponse)
@@ -69,7 +84,25 @@ class GatedBackend final : public backend::Backend {
   void DescribeTable(api::DescribeTableRequest request, api::Executor* executor,
                      Callback<api::TableDescription> done) override {
     ++describe_calls;
-    next_->DescribeTable(std::move(request), executor, std::move(done));
+    next_->DescribeTable(std::move(request), executor,
+                         [this, done = std::move(done)](api::Result<api::TableDescription> r) {
+                           if (!hold_describes) {
+                             done(std::move(r));
+                             return;
+                           }
+                           held_describes_.emplace_back(done, std::move(r));
+                         });
+  }
+  void PutItem(api::PutItemRequest request, api::Executor* executor,
+               Callback<api::PutItemResponse> done) override {
+    next_->PutItem(std::move(request), executor,
+                   [this, done = std::move(done)](api::Result<api::PutItemResponse> r) {
+                     if (!hold_writes) {
+                       done(std::move(r));
+                       return;
+                     }
+                     held_.push_back([done, r = std::move(r)]() mutable { done(std::move(r)); });
+                   });
   }
   void GetItem(api::GetItemRequest request, api::Executor* executor,
                Callback<api::GetItemResponse> done) override {
@@ -107,6 +140,8 @@ class GatedBackend final : public backend::Backend {
 
   backend::Backend* next_;
   std::vector<std::function<void()>> held_;
+  std::vector<std::pair<Callback<api::TableDescription>, api::Result<api::TableDescription>>>
+      held_describes_;
 };
 
 // An answer that arrives later.
@@ -546,6 +581,67 @@ TEST_CASE("A table that is not cached passes through", "[cache][backend]") {
   REQUIRE(f.Get("a", 1).ok());
   CHECK(f.gate.get_calls == 2);
   CHECK(f.cache->GetCounters().cached_entries == 0);
+}
+
+TEST_CASE("A write begun before a table change still invalidates pages read after it",
+          "[cache][backend]") {
+  Fixture f;
+  f.Put("p", 1, 1);
+  api::ScanRequest scan;
+  scan.table_name = "tab";
+  f.gate.hold_writes = true;  // the write has committed; its answer waits
+  api::PutItemRequest put;
+  put.table_name = "tab";
+  put.item = Fixture::Key("p", 2);
+  put.item["v"] = N(2);
+  auto writing = f.Start(&backend::Backend::PutItem, put);
+  f.RunUntil([&] { return f.gate.held() == 1; });
+  // The table changes (the cache forgets it), then a Scan reads and caches a page that already
+  // holds the committed write... or not: what matters is that the write's completion makes it
+  // stale.
+  api::UpdateTableRequest update;
+  update.table_name = "tab";
+  update.provisioned_throughput = api::ProvisionedThroughput{6, 8};
+  REQUIRE(f.Run(&backend::Backend::UpdateTable, update).ok());
+  REQUIRE(f.Run(&backend::Backend::Scan, scan).ok());
+  REQUIRE(f.cache->ScanNow(scan));
+  f.gate.Release();
+  REQUIRE(f.Wait(writing).ok());
+  CHECK_FALSE(f.cache->ScanNow(scan));
+}
+
+TEST_CASE("A write whose table schema could not be learnt drops the table's entries",
+          "[cache][backend]") {
+  Fixture f;  // the fixture created the table through the cache: its schema is not known yet
+  f.PutBehind("a", 1, 1);
+  f.gate.hold_describes = true;
+  api::PutItemRequest put;
+  put.table_name = "tab";
+  put.item = Fixture::Key("a", 1);
+  put.item["v"] = N(2);
+  auto writing = f.Start(&backend::Backend::PutItem, put);
+  f.RunUntil([&] { return f.gate.held_describes() == 1; });
+  // Meanwhile a reader learns the schema and caches the old item.
+  f.gate.hold_describes = false;
+  auto old = f.Get("a", 1);
+  REQUIRE(old.ok());
+  REQUIRE(f.GetNow("a", 1));
+
+  SECTION("the writer's DescribeTable fails: the write passes through and drops the table") {
+    f.gate.ReleaseDescribes(/*as_error=*/true);
+  }
+  SECTION("the table changed meanwhile: the writer asks again and follows the write") {
+    api::UpdateTableRequest update;
+    update.table_name = "tab";
+    update.provisioned_throughput = api::ProvisionedThroughput{6, 8};
+    REQUIRE(f.Run(&backend::Backend::UpdateTable, update).ok());
+    REQUIRE(f.Get("a", 1).ok());  // learnt again, cached again
+    f.gate.ReleaseDescribes(/*as_error=*/false);
+  }
+  REQUIRE(f.Wait(writing).ok());
+  auto now = f.Get("a", 1);
+  REQUIRE(now.ok());
+  CHECK(ValueOf(*now.value().item) == 2);
 }
 
 TEST_CASE("Concurrent readers and writers keep the cache coherent", "[cache][backend][threads]") {
