@@ -5,7 +5,7 @@
 #
 # release: the Release build in build/ (the ddbx binary at build/app/ddbx).
 # test:    also the sanitizer builds the tests use: build-tsan/ (ThreadSanitizer, unit tests)
-#          and build-fuzz/ (clang + libFuzzer targets).
+#          and build-fuzz/ (clang + libFuzzer targets), and the npm packages of tests/js.
 # Packages are installed only when missing, after one `apt-get update`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,11 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   redis-server python3 python3-pytest python3-boto3 awscli wrk curl
 )
+# Node.js and npm for the AWS SDK for JavaScript tests (tests/js): Debian's packages, unless a
+# node with its npm is installed already (another distribution of it would conflict with them).
+if ! command -v npm > /dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -53,4 +58,9 @@ build build -DCMAKE_BUILD_TYPE=Release
 if [ "$what" = test ]; then
   build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDDBX_TSAN=ON -- unit_proxy unit_engine unit_cache
   CC=clang CXX=clang++ build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDDBX_FUZZ=ON
+  # The AWS SDK for JavaScript v3, at the exact versions of tests/js/package-lock.json.
+  if [ ! -f tests/js/node_modules/.package-lock.json ] \
+      || [ tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; then
+    (cd tests/js && npm ci --no-audit --no-fund)
+  fi
 fi

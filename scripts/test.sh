@@ -3,7 +3,8 @@
 #   1. Catch2 unit tests (Release build)
 #   2. the concurrency unit tests again under ThreadSanitizer
 #   3. each libFuzzer target for a short run (FUZZ_SECONDS, default 20) from its seed corpus
-#   4. the black-box suite: real clients (boto3, the AWS CLI) against the built binary
+#   4. the black-box suite: real clients (boto3, the AWS CLI, the AWS SDK for JavaScript v3)
+#      against the built binary
 # Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +44,7 @@ for f in build-fuzz/tests/fuzz/*_fuzz; do
   rm -rf "$work"
 done
 
-step "black-box tests (boto3, AWS CLI)"
+step "black-box tests (boto3, AWS CLI, AWS SDK for JavaScript)"
 DDBX_BIN="$root/build/app/ddbx" /usr/bin/python3 -m pytest -q tests/integration || failed+=(integration)
 
 echo
