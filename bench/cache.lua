@@ -1,0 +1,106 @@
+-- wrk script: the load of bench/cache.sh, one request sent over and over, chosen by CACHE_OP:
+--
+--   CACHE_OP=getitem wrk -t1 -c32 -d5s --latency -s bench/cache.lua http://127.0.0.1:8000/
+--   CACHE_OP=query   wrk -t1 -c32 -d5s --latency -s bench/cache.lua http://127.0.0.1:8000/
+--
+--   getitem  an eventually consistent GetItem of the item with pk CACHE_KEY ("item-1") in table
+--            CACHE_TABLE ("bench"): byte for byte the request of bench/getitem.lua.
+--   query    a Query of one partition, `pk = :pk` with :pk = CACHE_PK ("p0000000"), in table
+--            CACHE_TABLE ("query"): every item of the partition, one page.
+--
+-- The same request every time, so on a server with its cache on every answer after the first is
+-- a cache hit (bench/cache.sh checks the hit counters in GET /metrics after the runs); with the
+-- cache off each is a read of the store.
+--
+-- Requests are sent as every SDK sends them: POST /, X-Amz-Target, Content-Type
+-- application/x-amz-json-1.0, X-Amz-Date and a well-formed SigV4 Authorization header with a
+-- made-up signature (the servers must not verify it). Every answer's status is checked; done()
+-- prints how many were not 200, and a last machine-readable line that bench/cache.sh parses:
+--
+--   WRK_RESULT requests=N duration_us=N rps=R p50_us=N p99_us=N non200=N socket_errors=N
+
+local op = os.getenv("CACHE_OP") or "getitem"
+
+local bodies = {
+  getitem = function()
+    local table_name = os.getenv("CACHE_TABLE") or "bench"
+    local key = os.getenv("CACHE_KEY") or "item-1"
+    return '{"TableName":"' .. table_name .. '","Key":{"pk":{"S":"' .. key .. '"}}}'
+  end,
+  query = function()
+    local table_name = os.getenv("CACHE_TABLE") or "query"
+    local pk = os.getenv("CACHE_PK") or "p0000000"
+    return '{"TableName":"' .. table_name .. '","KeyConditionExpression":"pk = :pk",'
+      .. '"ExpressionAttributeValues":{":pk":{"S":"' .. pk .. '"}}}'
+  end,
+}
+local targets = { getitem = "GetItem", query = "Query" }
+if not targets[op] then
+  error("CACHE_OP must be getitem or query, not " .. op)
+end
+
+wrk.method = "POST"
+wrk.path = "/"
+wrk.headers["Content-Type"] = "application/x-amz-json-1.0"
+wrk.headers["X-Amz-Target"] = "DynamoDB_20120810." .. targets[op]
+wrk.headers["X-Amz-Date"] = "20240101T000000Z"
+wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 "
+  .. "Credential=AKIDEXAMPLE/20240101/us-east-1/dynamodb/aws4_request, "
+  .. "SignedHeaders=host;x-amz-date, "
+  .. "Signature=" .. string.rep("0123456789abcdef", 4)
+wrk.body = bodies[op]()
+
+-- Each wrk thread runs its own Lua state; setup() runs in the main one and keeps a handle on each
+-- thread so that done() can add up their counters.
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  non200 = 0
+  first_bad_status = 0
+  first_bad_body = ""
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    if non200 == 0 then
+      first_bad_status = status
+      first_bad_body = string.sub(body or "", 1, 300)
+    end
+    non200 = non200 + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local bad = 0
+  local first_bad = 0
+  local first_body = ""
+  for _, thread in ipairs(threads) do
+    local n = thread:get("non200") or 0
+    if n > 0 and first_bad == 0 then
+      first_bad = thread:get("first_bad_status")
+      first_body = thread:get("first_bad_body") or ""
+    end
+    bad = bad + n
+  end
+  local e = summary.errors
+  local socket_errors = e.connect + e.read + e.write + e.timeout
+  if bad > 0 then
+    io.write(string.format("non-200 responses: %d (first status %d: %s)\n", bad, first_bad,
+      first_body))
+  else
+    io.write("non-200 responses: 0\n")
+  end
+  local rps = 0
+  if summary.duration > 0 then
+    rps = summary.requests / (summary.duration / 1e6)
+  end
+  io.write(string.format(
+    "WRK_RESULT requests=%d duration_us=%d rps=%.1f p50_us=%d p99_us=%d non200=%d"
+      .. " socket_errors=%d\n",
+    summary.requests, summary.duration, rps, latency:percentile(50), latency:percentile(99), bad,
+    socket_errors))
+end
