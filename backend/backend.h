@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,13 @@ namespace ddbx::backend {
 
 template <class T>
 using Callback = std::function<void(api::Result<T>)>;
+
+// A response a backend answered from memory: the body, ready to send, and its CRC-32 (what the
+// x-amz-crc32 header carries) when the backend kept it with the body, so a hit computes nothing.
+struct ReadyResponse {
+  std::string body;
+  std::optional<uint32_t> crc32;
+};
 
 class Backend {
  public:
@@ -68,15 +76,15 @@ class Backend {
                                 Callback<api::TransactGetItemsResponse> done) = 0;
 
   // Reads a backend can answer from memory at once (a cache's hits), for the request path:
-  // the whole response body, ready to send, or nullopt, and the caller then makes the
-  // asynchronous call above. These never block, never call out and never fail (a request the
+  // the whole response, ready to send, or nullopt, and the caller then makes the asynchronous
+  // call above. These never block, never call out and never fail (a request the
   // backend would refuse is left to the asynchronous call); any thread. Default: never.
-  virtual std::optional<std::string> GetItemNow(const api::GetItemRequest&) {
+  virtual std::optional<ReadyResponse> GetItemNow(const api::GetItemRequest&) {
     return std::nullopt;
   }
-  virtual std::optional<std::string> QueryNow(const api::QueryRequest&) { return std::nullopt; }
-  virtual std::optional<std::string> ScanNow(const api::ScanRequest&) { return std::nullopt; }
-  virtual std::optional<std::string> BatchGetItemNow(const api::BatchGetItemRequest&) {
+  virtual std::optional<ReadyResponse> QueryNow(const api::QueryRequest&) { return std::nullopt; }
+  virtual std::optional<ReadyResponse> ScanNow(const api::ScanRequest&) { return std::nullopt; }
+  virtual std::optional<ReadyResponse> BatchGetItemNow(const api::BatchGetItemRequest&) {
     return std::nullopt;
   }
 };

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <zlib.h>
+
 #include "api/capacity.h"
 #include "api/codec.h"
 #include "api/expression.h"
@@ -52,6 +54,32 @@ std::string_view ItemJsonOf(std::string_view body) {
   return body.substr(kItemBodyPrefix.size(), body.size() - kItemBodyPrefix.size() - 1);
 }
 
+uint32_t Crc32(std::string_view bytes) {
+  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()),
+                                     static_cast<uInt>(bytes.size())));
+}
+
+// An item entry: the CRC-32 of the body (the x-amz-crc32 of a plain GetItem hit, so a hit
+// computes nothing), then the body.
+constexpr size_t kCrcBytes = 4;
+std::string ItemEntry(std::string_view body) {
+  std::string entry(kCrcBytes, '\0');
+  const uint32_t crc = Crc32(body);
+  std::memcpy(entry.data(), &crc, kCrcBytes);
+  entry.append(body);
+  return entry;
+}
+struct EntryBody {
+  std::string_view body;
+  uint32_t crc32 = 0;
+};
+EntryBody ItemEntryBody(std::string_view entry) {
+  EntryBody view;
+  std::memcpy(&view.crc32, entry.data(), kCrcBytes);
+  view.body = entry.substr(kCrcBytes);
+  return view;
+}
+
 // `body` (a response without ConsumedCapacity) with `capacity` as its first member: every
 // response writes ConsumedCapacity first (members in alphabetical order), so this is exactly
 // what encoding the response with the capacity set would write.
@@ -76,13 +104,13 @@ std::optional<api::Item> UnlessEmpty(api::Item item) {
 }
 
 // A query page entry: the table's incarnation and the generation it was read under, then the
-// page's body without ConsumedCapacity.
+// page's body without ConsumedCapacity, as an item entry (CRC-32 and body).
 constexpr size_t kQueryHeaderBytes = 16;
 std::string QueryEntry(uint64_t incarnation, uint64_t generation, std::string_view body) {
   std::string entry(kQueryHeaderBytes, '\0');
   std::memcpy(entry.data(), &incarnation, 8);
   std::memcpy(entry.data() + 8, &generation, 8);
-  entry.append(body);
+  entry.append(ItemEntry(body));
   return entry;
 }
 void ReadQueryHeader(std::string_view entry, uint64_t* incarnation, uint64_t* generation) {
@@ -477,8 +505,9 @@ struct CachingBackend::Impl {
       }
       switch (result) {
         case WriteResult::kApplied: {
-          Value value = t.applied_body ? std::make_shared<const std::string>(*t.applied_body)
-                                       : nullptr;
+          Value value = t.applied_body
+                            ? std::make_shared<const std::string>(ItemEntry(*t.applied_body))
+                            : nullptr;
           writes.End(t.key, true, std::move(value), t.ttl, &store, *t.table);
           Bump(*t.table, t.partition);
           break;
@@ -506,17 +535,24 @@ struct CachingBackend::Impl {
     return table.settings.item_ttl_seconds > 0 || table.settings.negative_ttl_seconds > 0;
   }
 
-  // The GetItem answer an entry gives, as a body. nullopt if the entry cannot be read (never
-  // expected: entries are written by this class).
-  std::optional<std::string> ItemAnswerBody(const TableInfo& table, std::string_view body,
-                                            const api::GetItemRequest& request) {
+  // The GetItem answer an item entry gives. A plain GetItem's is the entry's body and CRC as
+  // they are. nullopt if the entry cannot be read (never expected: this class writes them).
+  std::optional<backend::ReadyResponse> ItemAnswerBody(const TableInfo& table,
+                                                       std::string_view entry,
+                                                       const api::GetItemRequest& request) {
+    const EntryBody view = ItemEntryBody(entry);
     if (!request.projection) {
-      return WithCapacity(body, ZeroCapacity(request.return_consumed_capacity, table.name));
+      if (request.return_consumed_capacity == api::ReturnConsumedCapacity::kNone) {
+        return backend::ReadyResponse{std::string(view.body), view.crc32};
+      }
+      return backend::ReadyResponse{
+          WithCapacity(view.body, ZeroCapacity(request.return_consumed_capacity, table.name)),
+          std::nullopt};
     }
-    api::Result<api::GetItemResponse> typed = ItemAnswer(table, body, request.projection,
+    api::Result<api::GetItemResponse> typed = ItemAnswer(table, view.body, request.projection,
                                                          request.return_consumed_capacity);
     if (!typed.ok()) return std::nullopt;
-    return api::EncodeGetItemResponse(typed.value());
+    return backend::ReadyResponse{api::EncodeGetItemResponse(typed.value()), std::nullopt};
   }
 
   // The same answer, typed.
@@ -578,7 +614,8 @@ struct CachingBackend::Impl {
                       Value value;
                       if (ttl > 0) {
                         value = std::make_shared<const std::string>(
-                            found ? ItemBody(*r.value().item) : std::string(kNegativeBody));
+                            ItemEntry(found ? ItemBody(*r.value().item)
+                                            : std::string(kNegativeBody)));
                       }
                       store.Fill(get.key, flight->lease, std::move(value), ttl);
                     } else {
@@ -644,15 +681,21 @@ struct CachingBackend::Impl {
     return entry;
   }
 
-  std::optional<std::string> ReadManyNow(const api::ReadManyRequest& request, bool is_scan) {
+  std::optional<backend::ReadyResponse> ReadManyNow(const api::ReadManyRequest& request,
+                                                    bool is_scan) {
     std::optional<CacheableRead> read =
         CacheableQueryOrScan(request, is_scan, FindTable(request.table_name));
     if (!read || !read->table->settings.enabled) return std::nullopt;
     Value entry = CurrentPage(*read);
     if (!entry) return std::nullopt;
     (is_scan ? scan_hits : query_hits).fetch_add(1, std::memory_order_relaxed);
-    return WithCapacity(std::string_view(*entry).substr(kQueryHeaderBytes),
-                        ZeroCapacity(request.return_consumed_capacity, request.table_name));
+    const EntryBody view = ItemEntryBody(std::string_view(*entry).substr(kQueryHeaderBytes));
+    if (request.return_consumed_capacity == api::ReturnConsumedCapacity::kNone) {
+      return backend::ReadyResponse{std::string(view.body), view.crc32};
+    }
+    return backend::ReadyResponse{
+        WithCapacity(view.body, ZeroCapacity(request.return_consumed_capacity, request.table_name)),
+        std::nullopt};
   }
 
   void ReadMany(api::ReadManyRequest request, bool is_scan, Executor* executor,
@@ -769,8 +812,9 @@ struct CachingBackend::Impl {
   }
 
   // Appends the answer of one entry (projected) to `items`. False if it cannot be read.
-  static bool AppendEntryItem(std::string_view body, const api::ProjectionPtr& projection,
+  static bool AppendEntryItem(std::string_view entry, const api::ProjectionPtr& projection,
                               std::vector<api::Item>* items) {
+    const std::string_view body = ItemEntryBody(entry).body;
     if (IsNegative(body)) return true;
     api::Result<api::Item> item = api::DecodeItemJson(ItemJsonOf(body));
     if (!item.ok()) return false;
@@ -779,7 +823,7 @@ struct CachingBackend::Impl {
     return true;
   }
 
-  std::optional<std::string> BatchGetItemNow(const api::BatchGetItemRequest& request) {
+  std::optional<backend::ReadyResponse> BatchGetItemNow(const api::BatchGetItemRequest& request) {
     std::vector<TablePtr> tables;
     for (const auto& [name, asked] : request.request_items) {
       TablePtr t = FindTable(name);
@@ -801,7 +845,7 @@ struct CachingBackend::Impl {
     }
     item_hits.fetch_add(hits, std::memory_order_relaxed);
     response.consumed_capacity = capacity.Report(request.return_consumed_capacity);
-    return api::EncodeBatchGetItemResponse(response);
+    return backend::ReadyResponse{api::EncodeBatchGetItemResponse(response), std::nullopt};
   }
 
   void BatchGetItem(api::BatchGetItemRequest request, Executor* executor,
@@ -903,8 +947,8 @@ struct CachingBackend::Impl {
           const double ttl = ItemTtl(*t.table, exists);
           Value value;
           if (ttl > 0) {
-            value = std::make_shared<const std::string>(exists ? ItemBody(*item->second)
-                                                               : std::string(kNegativeBody));
+            value = std::make_shared<const std::string>(
+                ItemEntry(exists ? ItemBody(*item->second) : std::string(kNegativeBody)));
           }
           if (lease != leases->end()) store.Fill(t.keys[i], lease->second, std::move(value), ttl);
           if (exists) {
@@ -1026,15 +1070,17 @@ void CachingBackend::TransactGetItems(api::TransactGetItemsRequest request,
 
 // Reads.
 
-std::optional<std::string> CachingBackend::GetItemNow(const api::GetItemRequest& request) {
+std::optional<backend::ReadyResponse> CachingBackend::GetItemNow(
+    const api::GetItemRequest& request) {
   std::optional<Impl::CacheableGet> get =
       impl_->CacheableGetItem(request, impl_->FindTable(request.table_name));
   if (!get || !get->table->settings.enabled) return std::nullopt;
   Value entry = impl_->store.Get(get->key);
   if (!entry) return std::nullopt;
-  std::optional<std::string> body = impl_->ItemAnswerBody(*get->table, *entry, request);
-  if (body) impl_->item_hits.fetch_add(1, std::memory_order_relaxed);
-  return body;
+  std::optional<backend::ReadyResponse> answer =
+      impl_->ItemAnswerBody(*get->table, *entry, request);
+  if (answer) impl_->item_hits.fetch_add(1, std::memory_order_relaxed);
+  return answer;
 }
 
 void CachingBackend::GetItem(api::GetItemRequest request, api::Executor* executor,
@@ -1056,7 +1102,7 @@ void CachingBackend::GetItem(api::GetItemRequest request, api::Executor* executo
         if (Value entry = impl->store.Get(get->key)) {
           impl->item_hits.fetch_add(1, std::memory_order_relaxed);
           PostResult(executor, std::move(done),
-                     impl->ItemAnswer(*get->table, *entry, request.projection,
+                     impl->ItemAnswer(*get->table, ItemEntryBody(*entry).body, request.projection,
                                       request.return_consumed_capacity));
           return;
         }
@@ -1064,11 +1110,11 @@ void CachingBackend::GetItem(api::GetItemRequest request, api::Executor* executo
       });
 }
 
-std::optional<std::string> CachingBackend::QueryNow(const api::QueryRequest& request) {
+std::optional<backend::ReadyResponse> CachingBackend::QueryNow(const api::QueryRequest& request) {
   return impl_->ReadManyNow(request, /*is_scan=*/false);
 }
 
-std::optional<std::string> CachingBackend::ScanNow(const api::ScanRequest& request) {
+std::optional<backend::ReadyResponse> CachingBackend::ScanNow(const api::ScanRequest& request) {
   return impl_->ReadManyNow(request, /*is_scan=*/true);
 }
 
@@ -1082,7 +1128,7 @@ void CachingBackend::Scan(api::ScanRequest request, api::Executor* executor,
   impl_->ReadMany(std::move(request), /*is_scan=*/true, executor, std::move(done));
 }
 
-std::optional<std::string> CachingBackend::BatchGetItemNow(
+std::optional<backend::ReadyResponse> CachingBackend::BatchGetItemNow(
     const api::BatchGetItemRequest& request) {
   return impl_->BatchGetItemNow(request);
 }

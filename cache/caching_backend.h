@@ -131,10 +131,10 @@ class CachingBackend : public backend::Backend {
   void TransactGetItems(api::TransactGetItemsRequest request, api::Executor* executor,
                         backend::Callback<api::TransactGetItemsResponse> done) override;
 
-  std::optional<std::string> GetItemNow(const api::GetItemRequest& request) override;
-  std::optional<std::string> QueryNow(const api::QueryRequest& request) override;
-  std::optional<std::string> ScanNow(const api::ScanRequest& request) override;
-  std::optional<std::string> BatchGetItemNow(const api::BatchGetItemRequest& request) override;
+  std::optional<backend::ReadyResponse> GetItemNow(const api::GetItemRequest& request) override;
+  std::optional<backend::ReadyResponse> QueryNow(const api::QueryRequest& request) override;
+  std::optional<backend::ReadyResponse> ScanNow(const api::ScanRequest& request) override;
+  std::optional<backend::ReadyResponse> BatchGetItemNow(const api::BatchGetItemRequest& request) override;
 
   CacheCounters GetCounters() const;
   const CachingOptions& options() const { return options_; }

@@ -46,7 +46,7 @@ using OperationFn = void (*)(const CallContext& ctx, std::string_view body, Resp
 template <class Request, class Response>
 void Call(const CallContext& ctx, std::string_view body, Responder responder,
           api::Result<Request> (*decode)(std::string_view),
-          std::optional<std::string> (backend::Backend::*now)(const Request&),
+          std::optional<backend::ReadyResponse> (backend::Backend::*now)(const Request&),
           void (backend::Backend::*method)(Request, api::Executor*, backend::Callback<Response>),
           std::string (*encode)(const Response&)) {
   api::Result<Request> request = decode(body);
@@ -55,9 +55,11 @@ void Call(const CallContext& ctx, std::string_view body, Responder responder,
     return;
   }
   if (now != nullptr) {
-    if (std::optional<std::string> ready = (ctx.backend->*now)(request.value())) {
+    if (std::optional<backend::ReadyResponse> ready = (ctx.backend->*now)(request.value())) {
       Answer(ctx, responder,
-             DynamoDbHandler::JsonResponse(200, std::move(*ready), ctx.plain_json), true);
+             DynamoDbHandler::JsonResponse(200, std::move(ready->body), ctx.plain_json,
+                                           ready->crc32),
+             true);
       return;
     }
   }
@@ -77,7 +79,8 @@ void Call(const CallContext& ctx, std::string_view body, Responder responder,
 
 // For the operations no backend answers from memory.
 template <class Request>
-constexpr std::optional<std::string> (backend::Backend::*NoNow)(const Request&) = nullptr;
+constexpr std::optional<backend::ReadyResponse> (backend::Backend::*NoNow)(const Request&) =
+    nullptr;
 
 #define DDBX_OPERATION(Name, Decode, Now, Encode)                                       \
   {                                                                                     \
@@ -149,11 +152,14 @@ HttpResponse UnknownOperationNotFound() {
 }
 
 // A response with every header DynamoDB sends (the HTTP server adds Date and Content-Length).
-HttpResponse MakeResponse(int status, std::string_view content_type, std::string body) {
+// `known_crc`: the body's CRC-32 when the caller has it already.
+HttpResponse MakeResponse(int status, std::string_view content_type, std::string body,
+                          std::optional<uint32_t> known_crc = std::nullopt) {
   HttpResponse response;
   response.status = status;
-  uLong crc =
-      crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
+  const uLong crc = known_crc ? *known_crc
+                              : crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
+                                      static_cast<uInt>(body.size()));
   response.headers.reserve(3);
   response.headers.emplace_back("Content-Type", content_type);
   response.headers.emplace_back("x-amzn-RequestId", NewRequestId());
@@ -165,15 +171,24 @@ HttpResponse MakeResponse(int status, std::string_view content_type, std::string
 }  // namespace
 
 std::string NewRequestId() {
-  // 52 characters from [A-Z0-9], like DynamoDB's. Not a secret: a per-thread PRNG is enough.
+  // 52 characters from [A-Z0-9], like DynamoDB's. Not a secret: a per-thread xorshift generator
+  // seeded from the system's entropy is enough, and cheap (it runs for every response).
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  thread_local uint64_t state = [] {
+    std::random_device device;
+    const uint64_t seed = (uint64_t{device()} << 32) ^ device();
+    return seed != 0 ? seed : 0x9E3779B97F4A7C15ull;
+  }();
   std::string id(52, '\0');
   uint64_t bits = 0;
   int left = 0;
   for (char& c : id) {
     if (left == 0) {
-      bits = rng();
+      // xorshift64* (Vigna): full period over the non-zero 64-bit states.
+      state ^= state >> 12;
+      state ^= state << 25;
+      state ^= state >> 27;
+      bits = state * 0x2545F4914F6CDD1Dull;
       left = 10;  // 10 draws of 6 bits from each 64-bit word
     }
     c = kAlphabet[(bits & 63) % 36];
@@ -191,9 +206,10 @@ DynamoDbHandler::DynamoDbHandler(backend::Backend* backend, const Authenticator*
       health_body_("healthy: dynamodb." + region + ".amazonaws.com "),
       metrics_(OperationNames()) {}
 
-HttpResponse DynamoDbHandler::JsonResponse(int status, std::string body, bool plain_json) {
+HttpResponse DynamoDbHandler::JsonResponse(int status, std::string body, bool plain_json,
+                                           std::optional<uint32_t> crc32) {
   return MakeResponse(status, plain_json ? kPlainJsonContentType : kJsonContentType,
-                      std::move(body));
+                      std::move(body), crc32);
 }
 
 HttpResponse DynamoDbHandler::ErrorResponse(const api::Error& error, bool plain_json) {

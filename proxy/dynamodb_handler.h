@@ -25,7 +25,9 @@
 // instance serves every worker. The backend and authenticator must outlive it.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,7 +54,9 @@ class DynamoDbHandler : public HttpHandler {
 
   // A response carrying `body` with DynamoDB's headers (content type, request id, CRC-32).
   // `plain_json`: the request came as application/json, and the answer goes back in it.
-  static HttpResponse JsonResponse(int status, std::string body, bool plain_json = false);
+  // `crc32`: the body's CRC-32 if already known (a cache keeps it with the body).
+  static HttpResponse JsonResponse(int status, std::string body, bool plain_json = false,
+                                   std::optional<uint32_t> crc32 = std::nullopt);
   // DynamoDB's error response for `error`.
   static HttpResponse ErrorResponse(const api::Error& error, bool plain_json = false);
 

@@ -633,20 +633,24 @@ void Worker::Serialize(HttpResponse&& response, bool head_only, bool close,
 }
 
 // Tries the kernel at once when nothing is queued; what it does not take goes to uv_write.
+// Most responses leave whole in the first try, with no allocation besides their pieces.
 void Worker::Write(Connection* conn, std::vector<std::string>&& pieces) {
-  auto req = std::make_unique<WriteRequest>();
-  req->conn = conn;
-  req->pieces = std::move(pieces);
-  std::vector<uv_buf_t> bufs;
-  bufs.reserve(req->pieces.size());
+  constexpr size_t kStackBufs = 4;
+  uv_buf_t stack_bufs[kStackBufs];
+  std::vector<uv_buf_t> heap_bufs;
+  uv_buf_t* bufs = stack_bufs;
+  if (pieces.size() > kStackBufs) {
+    heap_bufs.resize(pieces.size());
+    bufs = heap_bufs.data();
+  }
   size_t total = 0;
-  for (std::string& piece : req->pieces) {
-    bufs.push_back(uv_buf_init(piece.data(), static_cast<unsigned int>(piece.size())));
-    total += piece.size();
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    bufs[i] = uv_buf_init(pieces[i].data(), static_cast<unsigned int>(pieces[i].size()));
+    total += pieces[i].size();
   }
   size_t skip = 0;
   if (conn->pending_writes == 0) {
-    const int rc = uv_try_write(conn->stream(), bufs.data(), static_cast<unsigned>(bufs.size()));
+    const int rc = uv_try_write(conn->stream(), bufs, static_cast<unsigned>(pieces.size()));
     if (rc >= 0) {
       skip = static_cast<size_t>(rc);
       conn->last_activity = uv_now(&loop_);
@@ -656,7 +660,9 @@ void Worker::Write(Connection* conn, std::vector<std::string>&& pieces) {
     }
   }
   if (skip == total) return;
-  // Drop what uv_try_write sent.
+  // Drop what uv_try_write sent; the rest is owned by a request until OnWrite. Moving the
+  // vector hands over its element array, so the strings (short ones' inline buffers included)
+  // stay where the uv_buf_t pointers point.
   size_t first = 0;
   size_t left = skip;
   while (left >= bufs[first].len) {
@@ -665,10 +671,13 @@ void Worker::Write(Connection* conn, std::vector<std::string>&& pieces) {
   }
   bufs[first].base += left;
   bufs[first].len -= left;
+  auto req = std::make_unique<WriteRequest>();
+  req->conn = conn;
+  req->pieces = std::move(pieces);
   req->bytes = total - skip;
   req->req.data = req.get();
-  const int rc = uv_write(&req->req, conn->stream(), bufs.data() + first,
-                          static_cast<unsigned>(bufs.size() - first), &Worker::OnWrite);
+  const int rc = uv_write(&req->req, conn->stream(), bufs + first,
+                          static_cast<unsigned>(req->pieces.size() - first), &Worker::OnWrite);
   if (rc != 0) {
     Close(conn);
     return;

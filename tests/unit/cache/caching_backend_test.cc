@@ -9,6 +9,8 @@
 
 #include <array>
 #include <atomic>
+#include <zlib.h>
+
 #include <catch2/catch.hpp>
 #include <memory>
 #include <optional>
@@ -144,6 +146,8 @@ class GatedBackend final : public backend::Backend {
       held_describes_;
 };
 
+std::optional<std::string> BodyOf(const std::optional<backend::ReadyResponse>& ready);
+
 // An answer that arrives later.
 template <class T>
 using Pending = std::shared_ptr<std::optional<api::Result<T>>>;
@@ -197,7 +201,7 @@ struct Fixture {
     return Run(&backend::Backend::GetItem, GetRequest(pk, sk));
   }
   std::optional<std::string> GetNow(const std::string& pk, int64_t sk) {
-    return cache->GetItemNow(GetRequest(pk, sk));
+    return BodyOf(cache->GetItemNow(GetRequest(pk, sk)));
   }
   void Put(const std::string& pk, int64_t sk, int64_t v, const std::string& pad = "") {
     api::PutItemRequest request;
@@ -234,6 +238,12 @@ struct Fixture {
   std::unique_ptr<CachingBackend> cache;
 };
 
+// The body of a ready answer, if any.
+std::optional<std::string> BodyOf(const std::optional<backend::ReadyResponse>& ready) {
+  if (!ready) return std::nullopt;
+  return ready->body;
+}
+
 int64_t ValueOf(const api::Item& item) {
   return std::stoll(item.at("v").n().ToString());
 }
@@ -255,6 +265,12 @@ TEST_CASE("GetItem: a miss fills, a hit answers from memory with the same bytes"
   std::optional<std::string> hit = f.GetNow("a", 1);
   REQUIRE(hit);
   CHECK(*hit == api::EncodeGetItemResponse(miss.value()));
+  // The CRC-32 of the body comes with it, kept in the entry.
+  std::optional<backend::ReadyResponse> ready = f.cache->GetItemNow(Fixture::GetRequest("a", 1));
+  REQUIRE(ready);
+  REQUIRE(ready->crc32);
+  CHECK(*ready->crc32 == crc32(0L, reinterpret_cast<const Bytef*>(hit->data()),
+                               static_cast<uInt>(hit->size())));
   // The asynchronous call answers from memory too.
   auto again = f.Get("a", 1);
   REQUIRE(again.ok());
@@ -262,7 +278,7 @@ TEST_CASE("GetItem: a miss fills, a hit answers from memory with the same bytes"
   CHECK(api::EncodeGetItemResponse(again.value()) == *hit);
   CacheCounters counters = f.cache->GetCounters();
   CHECK(counters.item_cache_misses == 1);
-  CHECK(counters.item_cache_hits == 2);
+  CHECK(counters.item_cache_hits == 3);
 
   SECTION("projections are applied on the answer") {
     api::GetItemRequest request = Fixture::GetRequest("a", 1);
@@ -272,18 +288,18 @@ TEST_CASE("GetItem: a miss fills, a hit answers from memory with the same bytes"
     }();
     REQUIRE(projection.ok());
     request.projection = projection.value();
-    std::optional<std::string> projected = f.cache->GetItemNow(request);
+    std::optional<std::string> projected = BodyOf(f.cache->GetItemNow(request));
     REQUIRE(projected);
     CHECK(*projected == R"({"Item":{"v":{"N":"7"}}})");
   }
   SECTION("a hit costs zero capacity units, in DynamoDB's shape") {
     api::GetItemRequest request = Fixture::GetRequest("a", 1);
     request.return_consumed_capacity = api::ReturnConsumedCapacity::kTotal;
-    std::optional<std::string> body = f.cache->GetItemNow(request);
+    std::optional<std::string> body = BodyOf(f.cache->GetItemNow(request));
     REQUIRE(body);
     CHECK(body->starts_with(R"({"ConsumedCapacity":{"CapacityUnits":0.0,"TableName":"tab"},"Item":)"));
     request.return_consumed_capacity = api::ReturnConsumedCapacity::kIndexes;
-    body = f.cache->GetItemNow(request);
+    body = BodyOf(f.cache->GetItemNow(request));
     REQUIRE(body);
     CHECK(body->starts_with(
         R"({"ConsumedCapacity":{"CapacityUnits":0.0,"Table":{"CapacityUnits":0.0},"TableName":"tab"},)"));
@@ -291,7 +307,7 @@ TEST_CASE("GetItem: a miss fills, a hit answers from memory with the same bytes"
   SECTION("ConsistentRead goes to the backend") {
     api::GetItemRequest request = Fixture::GetRequest("a", 1);
     request.consistent_read = true;
-    CHECK_FALSE(f.cache->GetItemNow(request));
+    CHECK_FALSE(BodyOf(f.cache->GetItemNow(request)));
     REQUIRE(f.Run(&backend::Backend::GetItem, request).ok());
     CHECK(f.gate.get_calls == 2);
   }
@@ -489,29 +505,33 @@ TEST_CASE("Query pages follow their partition's generation", "[cache][backend]")
   auto page = f.Run(&backend::Backend::Query, Fixture::QueryRequest("p"));
   REQUIRE(page.ok());
   CHECK(page.value().count == 2);
-  std::optional<std::string> hit = f.cache->QueryNow(Fixture::QueryRequest("p"));
-  REQUIRE(hit);
+  std::optional<backend::ReadyResponse> ready = f.cache->QueryNow(Fixture::QueryRequest("p"));
+  REQUIRE(ready);
+  std::optional<std::string> hit = ready->body;
   CHECK(*hit == api::EncodeQueryResponse(page.value()));
+  REQUIRE(ready->crc32);
+  CHECK(*ready->crc32 == crc32(0L, reinterpret_cast<const Bytef*>(hit->data()),
+                               static_cast<uInt>(hit->size())));
   REQUIRE(f.Run(&backend::Backend::Query, Fixture::QueryRequest("q")).ok());
   api::ScanRequest scan;
   scan.table_name = "tab";
   REQUIRE(f.Run(&backend::Backend::Scan, scan).ok());
-  REQUIRE(f.cache->ScanNow(scan));
+  REQUIRE(BodyOf(f.cache->ScanNow(scan)));
 
   f.Put("p", 3, 3);  // a write to partition p
   if (mode == CacheMode::kCoherent) {
-    CHECK_FALSE(f.cache->QueryNow(Fixture::QueryRequest("p")));
-    CHECK(f.cache->QueryNow(Fixture::QueryRequest("q")));  // another partition is unaffected
-    CHECK_FALSE(f.cache->ScanNow(scan));                  // a Scan depends on the whole table
+    CHECK_FALSE(BodyOf(f.cache->QueryNow(Fixture::QueryRequest("p"))));
+    CHECK(BodyOf(f.cache->QueryNow(Fixture::QueryRequest("q"))));  // another partition is unaffected
+    CHECK_FALSE(BodyOf(f.cache->ScanNow(scan)));                  // a Scan depends on the whole table
     auto fresh = f.Run(&backend::Backend::Query, Fixture::QueryRequest("p"));
     REQUIRE(fresh.ok());
     CHECK(fresh.value().count == 3);
-    CHECK(f.cache->QueryNow(Fixture::QueryRequest("p")));
+    CHECK(BodyOf(f.cache->QueryNow(Fixture::QueryRequest("p"))));
   } else {
     // DAX's behaviour: the page lives until its TTL, stale.
-    REQUIRE(f.cache->QueryNow(Fixture::QueryRequest("p")));
-    CHECK(*f.cache->QueryNow(Fixture::QueryRequest("p")) == *hit);
-    CHECK(f.cache->ScanNow(scan));
+    REQUIRE(BodyOf(f.cache->QueryNow(Fixture::QueryRequest("p"))));
+    CHECK(*BodyOf(f.cache->QueryNow(Fixture::QueryRequest("p"))) == *hit);
+    CHECK(BodyOf(f.cache->ScanNow(scan)));
   }
   CacheCounters counters = f.cache->GetCounters();
   CHECK(counters.query_cache_hits >= 2);
@@ -527,7 +547,7 @@ TEST_CASE("A query read overtaken by a write is never served", "[cache][backend]
   f.Put("p", 2, 2);
   f.gate.Release();
   REQUIRE(f.Wait(reading).ok());
-  CHECK_FALSE(f.cache->QueryNow(Fixture::QueryRequest("p")));
+  CHECK_FALSE(BodyOf(f.cache->QueryNow(Fixture::QueryRequest("p"))));
   f.gate.hold_reads = false;
   auto fresh = f.Run(&backend::Backend::Query, Fixture::QueryRequest("p"));
   REQUIRE(fresh.ok());
@@ -541,7 +561,7 @@ TEST_CASE("BatchGetItem: hits from memory, only misses go to the backend", "[cac
   api::BatchGetItemRequest request;
   request.request_items["tab"].keys = {Fixture::Key("a", 1), Fixture::Key("b", 1),
                                      Fixture::Key("c", 1)};
-  CHECK_FALSE(f.cache->BatchGetItemNow(request));
+  CHECK_FALSE(BodyOf(f.cache->BatchGetItemNow(request)));
   auto merged = f.Run(&backend::Backend::BatchGetItem, request);
   REQUIRE(merged.ok());
   REQUIRE(f.gate.batch_get_calls == 1);
@@ -550,7 +570,7 @@ TEST_CASE("BatchGetItem: hits from memory, only misses go to the backend", "[cac
   CHECK(ValueOf(merged.value().responses["tab"][0]) == 1);  // request order
   CHECK(ValueOf(merged.value().responses["tab"][1]) == 2);
   // Everything is cached now, "c" as not found.
-  std::optional<std::string> all = f.cache->BatchGetItemNow(request);
+  std::optional<std::string> all = BodyOf(f.cache->BatchGetItemNow(request));
   REQUIRE(all);
   CHECK(*all == api::EncodeBatchGetItemResponse(merged.value()));
   CHECK(f.cache->GetCounters().item_cache_hits == 1 + 3);
@@ -604,10 +624,10 @@ TEST_CASE("A write begun before a table change still invalidates pages read afte
   update.provisioned_throughput = api::ProvisionedThroughput{6, 8};
   REQUIRE(f.Run(&backend::Backend::UpdateTable, update).ok());
   REQUIRE(f.Run(&backend::Backend::Scan, scan).ok());
-  REQUIRE(f.cache->ScanNow(scan));
+  REQUIRE(BodyOf(f.cache->ScanNow(scan)));
   f.gate.Release();
   REQUIRE(f.Wait(writing).ok());
-  CHECK_FALSE(f.cache->ScanNow(scan));
+  CHECK_FALSE(BodyOf(f.cache->ScanNow(scan)));
 }
 
 TEST_CASE("A write whose table schema could not be learnt drops the table's entries",
