@@ -12,7 +12,8 @@
 #      afterwards GET /metrics must show ItemCacheHits > 0 and QueryCacheHits > 0 on the cache-on
 #      server and no hits on the cache-off one, else the run fails;
 #   4. (MEMORY=1, the default) memory per cached item: two fresh servers, cache on with
-#      --cache-max-bytes MEMORY_CACHE_BYTES and cache off, each loaded with the same
+#      --cache-max-bytes MEMORY_CACHE_BYTES, and the same cache layer keeping nothing (every
+#      TTL 0: the requests take the same path, only no entry is stored), each loaded with the same
 #      MEMORY_ITEMS (1,000,000) items of ITEM_BYTES bytes of JSON by bench/cache_load.py
 #      (BatchWriteItem, 25 items per call, LOAD_CONNECTIONS connections; writes go through the
 #      cache, so every item ends up in the cache-on server's item cache); then
@@ -314,10 +315,14 @@ query_hit_ratio=$(hit_ratio "${m[on.QueryCacheHits]}" "${m[on.QueryCacheMisses]}
 if [ "$MEMORY" = 1 ]; then
   echo
   echo "== memory: $MEMORY_ITEMS items of $ITEM_BYTES bytes of JSON into two fresh servers" \
-    "(cache on with --cache-max-bytes $MEMORY_CACHE_BYTES, cache off), BatchWriteItem," \
+    "(cache on with --cache-max-bytes $MEMORY_CACHE_BYTES; cache keeping nothing), BatchWriteItem," \
     "$LOAD_CONNECTIONS connections"
+  # jemalloc returns freed pages to the kernel at once (no decay), so that resident memory is
+  # what is allocated, not what the load's temporary allocations left dirty.
+  export MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0
   start_ddbx mem_on --cache-max-bytes "$MEMORY_CACHE_BYTES"
-  start_ddbx mem_off --cache=false
+  start_ddbx mem_off --cache-item-ttl-ms 0 --cache-negative-ttl-ms 0 --cache-query-ttl-ms 0
+  unset MALLOC_CONF
   declare -A rss_before=() rss_after=()
   for name in mem_on mem_off; do
     create_table "${port[$name]}" memory range
