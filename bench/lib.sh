@@ -1,5 +1,6 @@
 # shellcheck shell=bash disable=SC2034  # variables here are used by the sourcing script
-# Shell helpers shared by the benchmark scripts (bench/getitem.sh, bench/dataplane.sh). Sourced,
+# Shell helpers shared by the benchmark scripts (bench/getitem.sh, bench/dataplane.sh, bench/writes.sh,
+# bench/cache.sh). Sourced,
 # never run. The sourcing script sets `set -euo pipefail` and BENCH_NAME (the prefix of error
 # messages) first; everything here runs in that one shell, on its one thread.
 #
