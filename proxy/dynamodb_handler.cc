@@ -160,17 +160,19 @@ HttpResponse MakeResponse(int status, std::string_view content_type, std::string
   const uLong crc = known_crc ? *known_crc
                               : crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
                                       static_cast<uInt>(body.size()));
-  response.headers.reserve(3);
-  response.headers.emplace_back("Content-Type", content_type);
-  response.headers.emplace_back("x-amzn-RequestId", NewRequestId());
-  response.headers.emplace_back("x-amz-crc32", std::to_string(crc));
+  std::string& lines = response.header_lines;
+  lines.reserve(160);
+  lines.append("Content-Type: ").append(content_type);
+  lines.append("\r\nx-amzn-RequestId: ");
+  AppendRequestId(&lines);
+  lines.append("\r\nx-amz-crc32: ").append(std::to_string(crc)).append("\r\n");
   response.body = std::move(body);
   return response;
 }
 
 }  // namespace
 
-std::string NewRequestId() {
+void AppendRequestId(std::string* out) {
   // 52 characters from [A-Z0-9], like DynamoDB's. Not a secret: a per-thread xorshift generator
   // seeded from the system's entropy is enough, and cheap (it runs for every response).
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -179,10 +181,12 @@ std::string NewRequestId() {
     const uint64_t seed = (uint64_t{device()} << 32) ^ device();
     return seed != 0 ? seed : 0x9E3779B97F4A7C15ull;
   }();
-  std::string id(52, '\0');
+  const size_t start = out->size();
+  out->resize(start + 52);
+  char* id = out->data() + start;
   uint64_t bits = 0;
   int left = 0;
-  for (char& c : id) {
+  for (size_t i = 0; i < 52; ++i) {
     if (left == 0) {
       // xorshift64* (Vigna): full period over the non-zero 64-bit states.
       state ^= state >> 12;
@@ -191,10 +195,15 @@ std::string NewRequestId() {
       bits = state * 0x2545F4914F6CDD1Dull;
       left = 10;  // 10 draws of 6 bits from each 64-bit word
     }
-    c = kAlphabet[(bits & 63) % 36];
+    id[i] = kAlphabet[(bits & 63) % 36];
     bits >>= 6;
     --left;
   }
+}
+
+std::string NewRequestId() {
+  std::string id;
+  AppendRequestId(&id);
   return id;
 }
 

@@ -70,5 +70,6 @@ class DynamoDbHandler : public HttpHandler {
 
 // The 52-character request id DynamoDB puts in x-amzn-RequestId. Any thread.
 std::string NewRequestId();
+void AppendRequestId(std::string* out);
 
 }  // namespace ddbx::proxy

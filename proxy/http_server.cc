@@ -608,7 +608,8 @@ void Worker::Send(Connection* conn, uint64_t seq, HttpResponse&& response) {
 void Worker::Serialize(HttpResponse&& response, bool head_only, bool close,
                        std::vector<std::string>* pieces) {
   std::string head;
-  head.reserve(160 + response.body.size() * (response.body.size() <= kInlineBodyBytes));
+  head.reserve(160 + response.header_lines.size() +
+               response.body.size() * (response.body.size() <= kInlineBodyBytes));
   head += "HTTP/1.1 ";
   head += std::to_string(response.status);
   head += ' ';
@@ -622,6 +623,7 @@ void Worker::Serialize(HttpResponse&& response, bool head_only, bool close,
     head += value;
     head += "\r\n";
   }
+  head += response.header_lines;
   head += "Content-Length: ";
   head += std::to_string(response.body.size());
   head += "\r\nDate: ";

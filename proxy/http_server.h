@@ -54,6 +54,10 @@ struct HttpResponse {
   int status = 200;
   // Headers besides Content-Length, Date and Connection, which the server adds itself.
   std::vector<std::pair<std::string, std::string>> headers;
+  // More headers, already formatted ("Name: value\r\n" each) by a caller that writes only
+  // well-formed, non-framing headers: copied as they are, after `headers`. One string instead
+  // of a string per name and value, for responses sent by the thousand.
+  std::string header_lines;
   std::string body;
 };
 
