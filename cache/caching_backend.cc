@@ -404,6 +404,28 @@ struct CachingBackend::Impl {
   // backend's DescribeTable (on `executor`). then(nullptr) when the table cannot be described
   // (it does not exist, ...) or is not cached: the caller then passes its request on unchanged,
   // and the backend answers it as it would without a cache.
+  // Passes a write on without following it (see Unfollowed).
+  template <class Request, class Response>
+  void PassUnfollowed(void (backend::Backend::*method)(Request, Executor*, Callback<Response>),
+                      Request request, std::vector<std::string> tables, Executor* executor,
+                      Callback<Response> done) {
+    (next->*method)(std::move(request), executor, Unfollowed(std::move(tables), std::move(done)));
+  }
+
+  // Passes a write on, following it: its keys are registered as written, and once the backend
+  // has answered, the cache learns the outcome before the client does.
+  template <class Request, class Response>
+  void PassFollowed(void (backend::Backend::*method)(Request, Executor*, Callback<Response>),
+                    Request request, std::vector<TouchedKey> keys, Executor* executor,
+                    Callback<Response> done) {
+    BeginWrites(keys);
+    (next->*method)(std::move(request), executor,
+                    [this, keys = std::move(keys), done = std::move(done)](api::Result<Response> r) {
+                      EndWrites(keys, Classify(r));
+                      done(std::move(r));
+                    });
+  }
+
   // A DescribeTable overtaken by a change of the table is asked again, a few times.
   template <class Then>
   void WithTable(const std::string& name, Executor* executor, Then then, int attempt = 1) {
@@ -1151,20 +1173,15 @@ void CachingBackend::PutItem(api::PutItemRequest request, api::Executor* executo
             table ? impl->Touch(table, request.item) : std::nullopt;
         if (!touched) {
           std::vector<std::string> names{request.table_name};
-          impl->next->PutItem(std::move(request), executor,
-                              impl->Unfollowed(std::move(names), std::move(done)));
+          impl->PassUnfollowed(&backend::Backend::PutItem, std::move(request), std::move(names),
+                               executor, std::move(done));
           return;
         }
         touched->ttl = table->settings.item_ttl_seconds;
         if (touched->ttl > 0) touched->applied_body = ItemBody(request.item);
         std::vector<TouchedKey> keys{std::move(*touched)};
-        impl->BeginWrites(keys);
-        impl->next->PutItem(std::move(request), executor,
-                            [impl, keys = std::move(keys),
-                             done = std::move(done)](api::Result<api::PutItemResponse> r) {
-                              impl->EndWrites(keys, Classify(r));
-                              done(std::move(r));
-                            });
+        impl->PassFollowed(&backend::Backend::PutItem, std::move(request), std::move(keys),
+                           executor, std::move(done));
       });
 }
 
@@ -1181,20 +1198,15 @@ void CachingBackend::DeleteItem(api::DeleteItemRequest request, api::Executor* e
                 : std::nullopt;
         if (!touched) {
           std::vector<std::string> names{request.table_name};
-          impl->next->DeleteItem(std::move(request), executor,
-                                 impl->Unfollowed(std::move(names), std::move(done)));
+          impl->PassUnfollowed(&backend::Backend::DeleteItem, std::move(request),
+                               std::move(names), executor, std::move(done));
           return;
         }
         touched->ttl = table->settings.negative_ttl_seconds;
         touched->applied_body = std::string(kNegativeBody);
         std::vector<TouchedKey> keys{std::move(*touched)};
-        impl->BeginWrites(keys);
-        impl->next->DeleteItem(std::move(request), executor,
-                               [impl, keys = std::move(keys),
-                                done = std::move(done)](api::Result<api::DeleteItemResponse> r) {
-                                 impl->EndWrites(keys, Classify(r));
-                                 done(std::move(r));
-                               });
+        impl->PassFollowed(&backend::Backend::DeleteItem, std::move(request), std::move(keys),
+                           executor, std::move(done));
       });
 }
 
@@ -1211,8 +1223,8 @@ void CachingBackend::UpdateItem(api::UpdateItemRequest request, api::Executor* e
                 : std::nullopt;
         if (!touched) {
           std::vector<std::string> names{request.table_name};
-          impl->next->UpdateItem(std::move(request), executor,
-                                 impl->Unfollowed(std::move(names), std::move(done)));
+          impl->PassUnfollowed(&backend::Backend::UpdateItem, std::move(request),
+                               std::move(names), executor, std::move(done));
           return;
         }
         // The new image is asked for (ALL_NEW) whenever the client's ReturnValues can be cut
@@ -1284,8 +1296,8 @@ void CachingBackend::BatchWriteItem(api::BatchWriteItemRequest request, api::Exe
         if (!cacheable) {
           std::vector<std::string> names;
           for (const auto& [name, writes] : request.request_items) names.push_back(name);
-          impl->next->BatchWriteItem(std::move(request), executor,
-                                     impl->Unfollowed(std::move(names), std::move(done)));
+          impl->PassUnfollowed(&backend::Backend::BatchWriteItem, std::move(request),
+                               std::move(names), executor, std::move(done));
           return;
         }
         impl->BeginWrites(keys);
@@ -1352,18 +1364,12 @@ void CachingBackend::TransactWriteItems(api::TransactWriteItemsRequest request,
           keys.push_back(std::move(*touched));
         }
         if (!cacheable) {
-          impl->next->TransactWriteItems(std::move(request), executor,
-                                         impl->Unfollowed(names, std::move(done)));
+          impl->PassUnfollowed(&backend::Backend::TransactWriteItems, std::move(request), names,
+                               executor, std::move(done));
           return;
         }
-        impl->BeginWrites(keys);
-        impl->next->TransactWriteItems(
-            std::move(request), executor,
-            [impl, keys = std::move(keys),
-             done = std::move(done)](api::Result<api::TransactWriteItemsResponse> r) {
-              impl->EndWrites(keys, Classify(r));
-              done(std::move(r));
-            });
+        impl->PassFollowed(&backend::Backend::TransactWriteItems, std::move(request),
+                           std::move(keys), executor, std::move(done));
       });
 }
 
