@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -103,7 +104,17 @@ int Serve(int argc, const char* const* argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Items the engine's TTL sweeper deletes are reported to the cache, once there is one. The
+  // sweeper thread calls in under `expired_mu`, so the cache is never destroyed mid-call.
+  std::mutex expired_mu;
+  ddbx::cache::CachingBackend* expired_listener = nullptr;  // GUARDED_BY(expired_mu)
+
   ddbx::backend::engine::EngineOptions engine_options;
+  engine_options.on_expired = [&expired_mu, &expired_listener](const std::string& table,
+                                                               const ddbx::api::Key& key) {
+    std::lock_guard lock(expired_mu);
+    if (expired_listener != nullptr) expired_listener->ItemDeletedBehind(table, key);
+  };
   engine_options.data_dir = config.data_dir;
   engine_options.in_memory = config.in_memory;
   engine_options.worker_threads = config.engine_threads;
@@ -131,6 +142,8 @@ int Serve(int argc, const char* const* argv) {
   if (config.cache.enabled) {
     cache = std::make_unique<ddbx::cache::CachingBackend>(CachingOptionsOf(config.cache), backend);
     backend = cache.get();
+    std::lock_guard lock(expired_mu);
+    expired_listener = cache.get();
   }
   ddbx::proxy::DynamoDbHandler handler(backend, &authenticator, config.region);
 
@@ -170,6 +183,10 @@ int Serve(int argc, const char* const* argv) {
                  strsignal(signal_number));
   }
   server.Shutdown();
+  {
+    std::lock_guard lock(expired_mu);
+    expired_listener = nullptr;
+  }
   cache.reset();
   engine.value().reset();  // drains the engine's queue and closes the store
   if (Logs(config, LogLevel::kInfo)) std::fprintf(stderr, "ddbx: stopped\n");

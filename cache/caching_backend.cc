@@ -1009,6 +1009,19 @@ CachingBackend::CachingBackend(CachingOptions options, backend::Backend* next)
 
 CachingBackend::~CachingBackend() = default;
 
+void CachingBackend::ItemDeletedBehind(const std::string& table, const api::Key& key) {
+  TablePtr info = impl_->FindTable(table);
+  std::optional<TouchedKey> touched = info ? impl_->Touch(info, key) : std::nullopt;
+  if (!touched) {
+    // The schema is not known (a reader may be learning it right now): drop the whole table.
+    if (impl_->SettingsFor(table).enabled) impl_->ForgetTable(table);
+    return;
+  }
+  std::vector<TouchedKey> keys{std::move(*touched)};
+  impl_->BeginWrites(keys);
+  impl_->EndWrites(keys, WriteResult::kUnknown);  // drop the key, bump the generations
+}
+
 CacheCounters CachingBackend::GetCounters() const {
   CacheCounters c;
   c.item_cache_hits = impl_->item_hits.load(std::memory_order_relaxed);

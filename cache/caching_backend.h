@@ -27,8 +27,9 @@
 //   - Single flight: concurrent misses of one key, or of one query, share one backend request
 //     (a reader joins only a request begun after the last write it could have seen).
 //   - DeleteTable, UpdateTable and CreateTable drop the table's entries and its schema.
-// Not seen: writes that bypass this instance (another client of the same store), and items the
-// engine's TTL sweeper deletes; entries then live until their TTL, as with DAX.
+// Not seen: writes that bypass this instance (another client of the same store); entries then
+// live until their TTL, as with DAX. Items the engine's TTL sweeper deletes are reported through
+// ItemDeletedBehind.
 //
 // The table's key schema comes from DescribeTable on the next backend, asked once per table and
 // kept until the table is deleted, updated or created again.
@@ -135,6 +136,10 @@ class CachingBackend : public backend::Backend {
   std::optional<backend::ReadyResponse> QueryNow(const api::QueryRequest& request) override;
   std::optional<backend::ReadyResponse> ScanNow(const api::ScanRequest& request) override;
   std::optional<backend::ReadyResponse> BatchGetItemNow(const api::BatchGetItemRequest& request) override;
+
+  // An item was deleted behind the cache (the engine's TTL sweeper): its entry is dropped and
+  // the pages that could hold it become stale, as after a DeleteItem. Any thread.
+  void ItemDeletedBehind(const std::string& table, const api::Key& key);
 
   CacheCounters GetCounters() const;
   const CachingOptions& options() const { return options_; }

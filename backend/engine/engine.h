@@ -74,6 +74,10 @@ struct EngineOptions {
   // The largest item collection (a partition's items and LSI entries) of a table with local
   // secondary indexes: DynamoDB's 10 GB. Tests lower it.
   int64_t max_item_collection_bytes = int64_t{10} * 1024 * 1024 * 1024;
+  // Called on the sweeper's thread after it deleted an expired item (a write no client made,
+  // so a cache in front of the engine cannot have seen it): the table's name and the item's
+  // key. Must not block for long and must not call back into the engine. Empty: nothing.
+  std::function<void(const std::string& table, const api::Key& key)> on_expired;
 };
 
 class Engine final : public Backend {

@@ -244,6 +244,10 @@ api::Result<size_t> Engine::SweepTable(const TablePtr& table, uint64_t now, size
     api::Status committed = Commit({&write, 1});
     if (!committed.ok()) return committed.error();
     ++deleted;
+    if (options_.on_expired) {
+      api::Result<DecodedItemKey> key = DecodeItemKey(item_key, table->shape());
+      if (key.ok()) options_.on_expired(table->name(), key.value().key);
+    }
   }
   return deleted;
 }

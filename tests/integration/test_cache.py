@@ -1722,6 +1722,37 @@ def test_item_and_query_ttls(server_factory):
     assert moved(m2, metrics(srv)) == {"ItemCacheHits": 1, "QueryCacheHits": 1}
 
 
+def test_items_the_ttl_sweeper_deletes_leave_the_cache(server_factory):
+    """Expired items stay readable until the sweeper deletes them (as in DynamoDB); once it has,
+    neither the item cache nor a cached Query page still shows them."""
+    srv = server_factory()
+    t = u.unique_name("expiry")
+    create([srv], range_table_req(t))
+    ok(srv, "UpdateTimeToLive", {"TableName": t, "TimeToLiveSpecification":
+                                 {"AttributeName": "exp", "Enabled": True}})
+    past = str(int(time.time()) + 2)  # expires two seconds from now
+    ok(srv, "PutItem", {"TableName": t, "Item": {"pk": S("a"), "sk": N(1), "exp": N(past)}})
+    ok(srv, "PutItem", {"TableName": t, "Item": {"pk": S("a"), "sk": N(2)}})
+    get = {"TableName": t, "Key": {"pk": S("a"), "sk": N(1)}}
+    q = {"TableName": t, "KeyConditionExpression": "pk = :p",
+         "ExpressionAttributeValues": {":p": S("a")}}
+    assert "Item" in ok(srv, "GetItem", get).json()
+    assert ok(srv, "Query", q).json()["Count"] == 2
+    assert ok(srv, "Query", q).json()["Count"] == 2  # a hit
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        consistent = ok(srv, "GetItem", dict(get, ConsistentRead=True)).json()
+        if "Item" not in consistent:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the sweeper did not delete the expired item within 15 s")
+    assert ok(srv, "GetItem", get).json() == {}
+    page = ok(srv, "Query", q).json()
+    assert page["Count"] == 1
+    assert page["Items"] == [{"pk": S("a"), "sk": N(2)}]
+
+
 def test_zero_ttls_turn_entries_off(server_factory):
     srv = server_factory(extra_args=["--cache-negative-ttl-ms", "0",
                                      "--cache-query-ttl-ms", "0"])

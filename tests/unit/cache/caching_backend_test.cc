@@ -576,6 +576,23 @@ TEST_CASE("BatchGetItem: hits from memory, only misses go to the backend", "[cac
   CHECK(f.cache->GetCounters().item_cache_hits == 1 + 3);
 }
 
+TEST_CASE("An item deleted behind the cache is dropped, and its pages go stale",
+          "[cache][backend]") {
+  Fixture f;
+  f.Put("p", 1, 1);
+  f.Put("p", 2, 2);
+  REQUIRE(f.Run(&backend::Backend::Query, Fixture::QueryRequest("p")).ok());
+  REQUIRE(f.GetNow("p", 1));
+  REQUIRE(f.cache->QueryNow(Fixture::QueryRequest("p")));
+  f.cache->ItemDeletedBehind("tab", Fixture::Key("p", 1));
+  CHECK_FALSE(f.GetNow("p", 1));
+  CHECK_FALSE(f.cache->QueryNow(Fixture::QueryRequest("p")));
+  CHECK(f.GetNow("p", 2));  // another item stays
+  // A table whose schema the cache has not learnt: everything of it goes.
+  f.cache->ItemDeletedBehind("other-table", Fixture::Key("x", 1));
+  CHECK(f.GetNow("p", 2));
+}
+
 TEST_CASE("The memory limit holds whatever is written", "[cache][backend]") {
   const size_t limit = size_t{1} << 20;
   Fixture f(CacheMode::kCoherent, limit);

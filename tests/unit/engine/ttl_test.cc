@@ -137,6 +137,25 @@ TEST_CASE("The sweeper deletes exactly the expired items", "[ttl]") {
   CHECK(c.Count("ttl") == 4);
 }
 
+TEST_CASE("The sweeper reports each item it deletes", "[ttl]") {
+  std::vector<std::pair<std::string, api::Key>> reported;
+  EngineOptions options = MemoryOptions();
+  options.on_expired = [&reported](const std::string& table, const api::Key& key) {
+    reported.emplace_back(table, key);
+  };
+  Clocked c(options);
+  REQUIRE(c.h.Create(TableRequest("ttl", /*with_range=*/true)).ok());
+  REQUIRE(c.SetTtl("ttl", "exp", true).ok());
+  REQUIRE(c.h.Put("ttl", {{"pk", S("a")}, {"sk", N(7)}, {"exp", Seconds(kStart - 1)}}).ok());
+  REQUIRE(c.h.Put("ttl", {{"pk", S("b")}, {"sk", N(1)}, {"exp", Seconds(kStart + 50)}}).ok());
+  CHECK(c.Sweep() == 1);
+  REQUIRE(reported.size() == 1);
+  CHECK(reported[0].first == "ttl");
+  CHECK(reported[0].second == api::Key{{"pk", S("a")}, {"sk", N(7)}});
+  CHECK(c.Sweep() == 0);
+  CHECK(reported.size() == 1);
+}
+
 TEST_CASE("Every kind of write keeps the expiry entries", "[ttl]") {
   Clocked c;
   REQUIRE(c.h.Create(TableRequest("ttl")).ok());
