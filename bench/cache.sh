@@ -268,24 +268,22 @@ done
 
 status=0
 declare -A v=()
+declare -A total=([non200]=0 [socket_errors]=0)
 for run in getitem_hit getitem_floor getitem_miss query_hit query_miss; do
   for f in rps p50_us p99_us; do
     v[$run.$f]=$(summarize "$run" "$f" median)
   done
   for f in non200 socket_errors; do
     v[$run.$f]=$(summarize "$run" "$f" sum)
+    total[$f]=$((total[$f] + v[$run.$f]))
     if [ "${v[$run.$f]}" != 0 ]; then
       echo "cache.sh: $run: $f = ${v[$run.$f]}" >&2
       status=1
     fi
   done
 done
-non200=0
-socket_errors=0
-for run in getitem_hit getitem_floor getitem_miss query_hit query_miss; do
-  non200=$((non200 + ${v[$run.non200]}))
-  socket_errors=$((socket_errors + ${v[$run.socket_errors]}))
-done
+non200=${total[non200]}
+socket_errors=${total[socket_errors]}
 
 # The hit counters: the cache-on server must have served hits, the cache-off one none.
 declare -A m=()
@@ -367,6 +365,10 @@ row() {  # row LABEL RUN
   printf '  %-34s %11.0f %10s %10s\n' "$1" "${v[$2.rps]}" "$(ms "${v[$2.p50_us]}")" \
     "$(ms "${v[$2.p99_us]}")"
 }
+on_off() {  # on_off HIT_RUN MISS_RUN: the cache-on / cache-off ratios
+  echo "  cache on/off: requests/s $(ratio "${v[$1.rps]}" "${v[$2.rps]}")," \
+    "p50 $(ratio "${v[$1.p50_us]}" "${v[$2.p50_us]}"), p99 $(ratio "${v[$1.p99_us]}" "${v[$2.p99_us]}")"
+}
 floor_rps_ratio=$(ratio "${v[getitem_hit.rps]}" "${v[getitem_floor.rps]}")
 floor_p99_ratio=$(ratio "${v[getitem_hit.p99_us]}" "${v[getitem_floor.p99_us]}")
 floor_rps_verdict=$(at_least "$floor_rps_ratio" "$RPS_TARGET")
@@ -378,9 +380,7 @@ row 'floor (same body)' getitem_floor
 row 'ddbx, cache off (store reads)' getitem_miss
 echo "  hits, ddbx/floor: requests/s $floor_rps_ratio (target >= $RPS_TARGET: $floor_rps_verdict)," \
   "p99 $floor_p99_ratio (target <= $P99_TARGET: $floor_p99_verdict)"
-echo "  cache on/off: requests/s $(ratio "${v[getitem_hit.rps]}" "${v[getitem_miss.rps]}")," \
-  "p50 $(ratio "${v[getitem_hit.p50_us]}" "${v[getitem_miss.p50_us]}")," \
-  "p99 $(ratio "${v[getitem_hit.p99_us]}" "${v[getitem_miss.p99_us]}")"
+on_off getitem_hit getitem_miss
 echo "  cache-on server: ItemCacheHits ${m[on.ItemCacheHits]}, ItemCacheMisses" \
   "${m[on.ItemCacheMisses]} (hit ratio $item_hit_ratio); cache-off server: ItemCacheHits" \
   "${m[off.ItemCacheHits]}"
@@ -389,9 +389,7 @@ echo "Query of one partition: $QUERY_ITEMS items of $ITEM_BYTES bytes of JSON (a
 printf '  %-34s %11s %10s %10s\n' server 'requests/s' p50 p99
 row 'ddbx, cache on (hits)' query_hit
 row 'ddbx, cache off (store reads)' query_miss
-echo "  cache on/off: requests/s $(ratio "${v[query_hit.rps]}" "${v[query_miss.rps]}")," \
-  "p50 $(ratio "${v[query_hit.p50_us]}" "${v[query_miss.p50_us]}")," \
-  "p99 $(ratio "${v[query_hit.p99_us]}" "${v[query_miss.p99_us]}")"
+on_off query_hit query_miss
 echo "  cache-on server: QueryCacheHits ${m[on.QueryCacheHits]}, QueryCacheMisses" \
   "${m[on.QueryCacheMisses]} (hit ratio $query_hit_ratio); cache-off server: QueryCacheHits" \
   "${m[off.QueryCacheHits]}"
