@@ -513,6 +513,13 @@ struct CachingBackend::Impl {
     return touched;
   }
 
+  // The same for a request's Key: nullopt also when the table is unknown or not cached, or the
+  // key is not exactly the schema's attributes (the backend refuses such a request).
+  std::optional<TouchedKey> TouchKey(const TablePtr& table, const api::Key& key) {
+    if (!table || !ItemKey(table->name, table->keys, key)) return std::nullopt;
+    return Touch(table, key);
+  }
+
   void BeginWrites(const std::vector<TouchedKey>& touched) {
     for (const TouchedKey& t : touched) writes.Begin(t.key);
   }
@@ -1011,7 +1018,7 @@ CachingBackend::~CachingBackend() = default;
 
 void CachingBackend::ItemDeletedBehind(const std::string& table, const api::Key& key) {
   TablePtr info = impl_->FindTable(table);
-  std::optional<TouchedKey> touched = info ? impl_->Touch(info, key) : std::nullopt;
+  std::optional<TouchedKey> touched = impl_->TouchKey(info, key);
   if (!touched) {
     // The schema is not known (a reader may be learning it right now): drop the whole table.
     if (impl_->SettingsFor(table).enabled) impl_->ForgetTable(table);
@@ -1205,10 +1212,7 @@ void CachingBackend::DeleteItem(api::DeleteItemRequest request, api::Executor* e
       table_name, executor,
       [impl = impl_.get(), request = std::move(request), executor,
        done = std::move(done)](TablePtr table) mutable {
-        std::optional<TouchedKey> touched =
-            table && ItemKey(table->name, table->keys, request.key)
-                ? impl->Touch(table, request.key)
-                : std::nullopt;
+        std::optional<TouchedKey> touched = impl->TouchKey(table, request.key);
         if (!touched) {
           std::vector<std::string> names{request.table_name};
           impl->PassUnfollowed(&backend::Backend::DeleteItem, std::move(request),
@@ -1230,10 +1234,7 @@ void CachingBackend::UpdateItem(api::UpdateItemRequest request, api::Executor* e
       table_name, executor,
       [impl = impl_.get(), request = std::move(request), executor,
        done = std::move(done)](TablePtr table) mutable {
-        std::optional<TouchedKey> touched =
-            table && ItemKey(table->name, table->keys, request.key)
-                ? impl->Touch(table, request.key)
-                : std::nullopt;
+        std::optional<TouchedKey> touched = impl->TouchKey(table, request.key);
         if (!touched) {
           std::vector<std::string> names{request.table_name};
           impl->PassUnfollowed(&backend::Backend::UpdateItem, std::move(request),
