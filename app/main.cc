@@ -54,7 +54,8 @@ ddbx::cache::CachingOptions CachingOptionsOf(const ddbx::config::CacheConfig& co
   for (const ddbx::config::CacheTableConfig& table : config.tables) {
     ddbx::cache::TableCacheSettings settings = options.defaults;
     if (table.enabled) settings.enabled = *table.enabled;
-    if (table.item_ttl_ms) settings.item_ttl_seconds = static_cast<double>(*table.item_ttl_ms) / 1000;
+    if (table.item_ttl_ms)
+      settings.item_ttl_seconds = static_cast<double>(*table.item_ttl_ms) / 1000;
     if (table.query_ttl_ms) {
       settings.query_ttl_seconds = static_cast<double>(*table.query_ttl_ms) / 1000;
     }

@@ -10,9 +10,9 @@
 // condition, InternalServerError for storage failures).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
-#include <cstdint>
 #include <optional>
 #include <string>
 

@@ -1,5 +1,7 @@
 #include "cache/caching_backend.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -7,8 +9,6 @@
 #include <shared_mutex>
 #include <utility>
 #include <vector>
-
-#include <zlib.h>
 
 #include "api/capacity.h"
 #include "api/codec.h"
@@ -55,8 +55,8 @@ std::string_view ItemJsonOf(std::string_view body) {
 }
 
 uint32_t Crc32(std::string_view bytes) {
-  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()),
-                                     static_cast<uInt>(bytes.size())));
+  return static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
 }
 
 // An item entry: the CRC-32 of the body (the x-amz-crc32 of a plain GetItem hit, so a hit
@@ -150,8 +150,8 @@ template <class T>
 // One key a write names, and what to store there if the write is applied.
 struct TouchedKey {
   TablePtr table;
-  std::string key;        // item-cache key
-  std::string partition;  // KeyValueBytes of the partition key
+  std::string key;                          // item-cache key
+  std::string partition;                    // KeyValueBytes of the partition key
   std::optional<std::string> applied_body;  // store this once applied; nullopt: drop the key
   double ttl = 0;
 };
@@ -278,9 +278,8 @@ struct QueryFlight {
 // Runs `done(result)` on `executor`, later.
 template <class T>
 void PostResult(Executor* executor, Callback<T> done, api::Result<T> result) {
-  executor->Post([done = std::move(done), result = std::move(result)]() mutable {
-    done(std::move(result));
-  });
+  executor->Post(
+      [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
 }
 
 }  // namespace
@@ -315,8 +314,8 @@ struct CachingBackend::Impl {
   mutable std::shared_mutex tables_mu;
   std::unordered_map<std::string, TablePtr> tables;  // GUARDED_BY(tables_mu)
   static constexpr size_t kEpochSlots = 1024;
-  std::array<uint64_t, kEpochSlots> schema_epochs;   // GUARDED_BY(tables_mu)
-  uint64_t next_incarnation = 1;                     // GUARDED_BY(tables_mu)
+  std::array<uint64_t, kEpochSlots> schema_epochs;  // GUARDED_BY(tables_mu)
+  uint64_t next_incarnation = 1;                    // GUARDED_BY(tables_mu)
   static constexpr int kDescribeAttempts = 3;
 
   // Generations per (table name, partition key) and per table name, hashed into fixed arrays:
@@ -419,11 +418,12 @@ struct CachingBackend::Impl {
                     Request request, std::vector<TouchedKey> keys, Executor* executor,
                     Callback<Response> done) {
     BeginWrites(keys);
-    (next->*method)(std::move(request), executor,
-                    [this, keys = std::move(keys), done = std::move(done)](api::Result<Response> r) {
-                      EndWrites(keys, Classify(r));
-                      done(std::move(r));
-                    });
+    (next->*method)(
+        std::move(request), executor,
+        [this, keys = std::move(keys), done = std::move(done)](api::Result<Response> r) {
+          EndWrites(keys, Classify(r));
+          done(std::move(r));
+        });
   }
 
   // A DescribeTable overtaken by a change of the table is asked again, a few times.
@@ -578,8 +578,8 @@ struct CachingBackend::Impl {
           WithCapacity(view.body, ZeroCapacity(request.return_consumed_capacity, table.name)),
           std::nullopt};
     }
-    api::Result<api::GetItemResponse> typed = ItemAnswer(table, view.body, request.projection,
-                                                         request.return_consumed_capacity);
+    api::Result<api::GetItemResponse> typed =
+        ItemAnswer(table, view.body, request.projection, request.return_consumed_capacity);
     if (!typed.ok()) return std::nullopt;
     return backend::ReadyResponse{api::EncodeGetItemResponse(typed.value()), std::nullopt};
   }
@@ -593,8 +593,8 @@ struct CachingBackend::Impl {
     if (IsNegative(body)) return response;
     api::Result<api::Item> item = api::DecodeItemJson(ItemJsonOf(body));
     if (!item.ok()) return item.take_error();
-    response.item = projection ? api::expr::Project(*projection, item.value())
-                               : std::move(item).value();
+    response.item =
+        projection ? api::expr::Project(*projection, item.value()) : std::move(item).value();
     return response;
   }
 
@@ -603,8 +603,7 @@ struct CachingBackend::Impl {
     TablePtr table;
     std::string key;
   };
-  std::optional<CacheableGet> CacheableGetItem(const api::GetItemRequest& request,
-                                               TablePtr table) {
+  std::optional<CacheableGet> CacheableGetItem(const api::GetItemRequest& request, TablePtr table) {
     if (!table || request.consistent_read || !CachesItems(*table)) return std::nullopt;
     // The engine checks projections against the key before reading; such requests go to it.
     if (!api::expr::CheckKeyPathsScalar(request.projection.get(), table->keys.hash,
@@ -634,44 +633,43 @@ struct CachingBackend::Impl {
     read.table_name = request.table_name;
     read.key = std::move(request.key);
     read.return_consumed_capacity = request.return_consumed_capacity;
-    next->GetItem(std::move(read), executor,
-                  [this, get = std::move(get), flight](api::Result<api::GetItemResponse> r) {
-                    const TableInfo& table = *get.table;
-                    if (r.ok()) {
-                      const bool found = r.value().item.has_value();
-                      const double ttl = ItemTtl(table, found);
-                      Value value;
-                      if (ttl > 0) {
-                        value = std::make_shared<const std::string>(
-                            ItemEntry(found ? ItemBody(*r.value().item)
-                                            : std::string(kNegativeBody)));
-                      }
-                      store.Fill(get.key, flight->lease, std::move(value), ttl);
-                    } else {
-                      store.Fill(get.key, flight->lease, nullptr, 0);
-                    }
-                    std::vector<ItemFlight::Waiter> waiters = item_flights.Land(get.key, flight);
-                    for (size_t i = 0; i < waiters.size(); ++i) {
-                      ItemFlight::Waiter& w = waiters[i];
-                      api::Result<api::GetItemResponse> answer = r;
-                      if (answer.ok()) {
-                        api::GetItemResponse& response = answer.value();
-                        // The leader's request was read for it; the others' cost nothing.
-                        if (i > 0) {
-                          response.consumed_capacity =
-                              ZeroCapacity(w.return_consumed_capacity, table.name);
-                        }
-                        if (w.projection && response.item) {
-                          response.item = api::expr::Project(*w.projection, *response.item);
-                        }
-                      }
-                      if (i == 0) {
-                        w.done(std::move(answer));
-                      } else {
-                        PostResult(w.executor, std::move(w.done), std::move(answer));
-                      }
-                    }
-                  });
+    next->GetItem(
+        std::move(read), executor,
+        [this, get = std::move(get), flight](api::Result<api::GetItemResponse> r) {
+          const TableInfo& table = *get.table;
+          if (r.ok()) {
+            const bool found = r.value().item.has_value();
+            const double ttl = ItemTtl(table, found);
+            Value value;
+            if (ttl > 0) {
+              value = std::make_shared<const std::string>(
+                  ItemEntry(found ? ItemBody(*r.value().item) : std::string(kNegativeBody)));
+            }
+            store.Fill(get.key, flight->lease, std::move(value), ttl);
+          } else {
+            store.Fill(get.key, flight->lease, nullptr, 0);
+          }
+          std::vector<ItemFlight::Waiter> waiters = item_flights.Land(get.key, flight);
+          for (size_t i = 0; i < waiters.size(); ++i) {
+            ItemFlight::Waiter& w = waiters[i];
+            api::Result<api::GetItemResponse> answer = r;
+            if (answer.ok()) {
+              api::GetItemResponse& response = answer.value();
+              // The leader's request was read for it; the others' cost nothing.
+              if (i > 0) {
+                response.consumed_capacity = ZeroCapacity(w.return_consumed_capacity, table.name);
+              }
+              if (w.projection && response.item) {
+                response.item = api::expr::Project(*w.projection, *response.item);
+              }
+            }
+            if (i == 0) {
+              w.done(std::move(answer));
+            } else {
+              PostResult(w.executor, std::move(w.done), std::move(answer));
+            }
+          }
+        });
   }
 
   // ---- Query answers ----
@@ -742,66 +740,65 @@ struct CachingBackend::Impl {
       return;
     }
     const std::string table_name = request.table_name;
-    WithTable(table_name, executor,
-              [this, request = std::move(request), is_scan, executor, done = std::move(done),
-               pass](TablePtr table) mutable {
-                std::optional<CacheableRead> read =
-                    CacheableQueryOrScan(request, is_scan, std::move(table));
-                if (!read) {
-                  pass(std::move(request), executor, std::move(done));
-                  return;
+    WithTable(
+        table_name, executor,
+        [this, request = std::move(request), is_scan, executor, done = std::move(done),
+         pass](TablePtr table) mutable {
+          std::optional<CacheableRead> read =
+              CacheableQueryOrScan(request, is_scan, std::move(table));
+          if (!read) {
+            pass(std::move(request), executor, std::move(done));
+            return;
+          }
+          (is_scan ? scan_misses : query_misses).fetch_add(1, std::memory_order_relaxed);
+          auto flight = std::make_shared<QueryFlight>();
+          flight->incarnation = read->table->incarnation;
+          flight->generation = Generation(*read->table, read->partition);
+          const bool coherent = options.mode == CacheMode::kCoherent;
+          const bool lead = query_flights.JoinOrLead(
+              read->key,
+              [coherent, flight](const QueryFlight& f) {
+                return f.incarnation == flight->incarnation &&
+                       (!coherent || f.generation == flight->generation);
+              },
+              QueryFlight::Waiter{request.return_consumed_capacity, executor, std::move(done)},
+              flight);
+          if (!lead) return;
+          // A page left by an older flight is stale (or absent): end that flight's lease so
+          // that this newer read, not the older one, fills the entry.
+          store.Invalidate(read->key);
+          const uint64_t lease = store.BeginFill(read->key);
+          pass(
+              std::move(request), executor,
+              [this, read = std::move(*read), flight, lease](api::Result<api::ReadManyResponse> r) {
+                const TableInfo& table = *read.table;
+                if (r.ok()) {
+                  api::ReadManyResponse page = r.value();
+                  page.consumed_capacity.reset();
+                  store.Fill(
+                      read.key, lease,
+                      std::make_shared<const std::string>(QueryEntry(
+                          flight->incarnation, flight->generation, api::EncodeQueryResponse(page))),
+                      table.settings.query_ttl_seconds);
+                } else {
+                  store.Fill(read.key, lease, nullptr, 0);
                 }
-                (is_scan ? scan_misses : query_misses).fetch_add(1, std::memory_order_relaxed);
-                auto flight = std::make_shared<QueryFlight>();
-                flight->incarnation = read->table->incarnation;
-                flight->generation = Generation(*read->table, read->partition);
-                const bool coherent = options.mode == CacheMode::kCoherent;
-                const bool lead = query_flights.JoinOrLead(
-                    read->key,
-                    [coherent, flight](const QueryFlight& f) {
-                      return f.incarnation == flight->incarnation &&
-                             (!coherent || f.generation == flight->generation);
-                    },
-                    QueryFlight::Waiter{request.return_consumed_capacity, executor,
-                                        std::move(done)},
-                    flight);
-                if (!lead) return;
-                // A page left by an older flight is stale (or absent): end that flight's lease so
-                // that this newer read, not the older one, fills the entry.
-                store.Invalidate(read->key);
-                const uint64_t lease = store.BeginFill(read->key);
-                pass(std::move(request), executor,
-                     [this, read = std::move(*read), flight,
-                      lease](api::Result<api::ReadManyResponse> r) {
-                       const TableInfo& table = *read.table;
-                       if (r.ok()) {
-                         api::ReadManyResponse page = r.value();
-                         page.consumed_capacity.reset();
-                         store.Fill(read.key, lease,
-                                    std::make_shared<const std::string>(
-                                        QueryEntry(flight->incarnation, flight->generation,
-                                                   api::EncodeQueryResponse(page))),
-                                    table.settings.query_ttl_seconds);
-                       } else {
-                         store.Fill(read.key, lease, nullptr, 0);
-                       }
-                       std::vector<QueryFlight::Waiter> waiters =
-                           query_flights.Land(read.key, flight);
-                       for (size_t i = 0; i < waiters.size(); ++i) {
-                         QueryFlight::Waiter& w = waiters[i];
-                         if (i == 0) {
-                           w.done(r);
-                           continue;
-                         }
-                         api::Result<api::ReadManyResponse> answer = r;
-                         if (answer.ok()) {
-                           answer.value().consumed_capacity =
-                               ZeroCapacity(w.return_consumed_capacity, table.name);
-                         }
-                         PostResult(w.executor, std::move(w.done), std::move(answer));
-                       }
-                     });
+                std::vector<QueryFlight::Waiter> waiters = query_flights.Land(read.key, flight);
+                for (size_t i = 0; i < waiters.size(); ++i) {
+                  QueryFlight::Waiter& w = waiters[i];
+                  if (i == 0) {
+                    w.done(r);
+                    continue;
+                  }
+                  api::Result<api::ReadManyResponse> answer = r;
+                  if (answer.ok()) {
+                    answer.value().consumed_capacity =
+                        ZeroCapacity(w.return_consumed_capacity, table.name);
+                  }
+                  PostResult(w.executor, std::move(w.done), std::move(answer));
+                }
               });
+        });
   }
 
   // ---- BatchGetItem ----
@@ -922,8 +919,8 @@ struct CachingBackend::Impl {
     item_hits.fetch_add(hits, std::memory_order_relaxed);
     item_misses.fetch_add(missed, std::memory_order_relaxed);
 
-    auto answer = [this, rcc = request.return_consumed_capacity, batch = std::move(batch), leases](
-                      const api::BatchGetItemResponse* fetched) mutable
+    auto answer = [this, rcc = request.return_consumed_capacity, batch = std::move(batch),
+                   leases](const api::BatchGetItemResponse* fetched) mutable
         -> api::Result<api::BatchGetItemResponse> {
       api::BatchGetItemResponse response;
       api::CapacityTally capacity;
@@ -995,17 +992,17 @@ struct CachingBackend::Impl {
       PostResult(executor, std::move(done), answer(nullptr));
       return;
     }
-    next->BatchGetItem(
-        std::move(misses), executor,
-        [answer = std::move(answer), leases, this,
-         done = std::move(done)](api::Result<api::BatchGetItemResponse> r) mutable {
-          if (!r.ok()) {
-            for (const auto& [key, lease] : *leases) store.Fill(key, lease, nullptr, 0);
-            done(std::move(r));
-            return;
-          }
-          done(answer(&r.value()));
-        });
+    next->BatchGetItem(std::move(misses), executor,
+                       [answer = std::move(answer), leases, this,
+                        done = std::move(done)](api::Result<api::BatchGetItemResponse> r) mutable {
+                         if (!r.ok()) {
+                           for (const auto& [key, lease] : *leases)
+                             store.Fill(key, lease, nullptr, 0);
+                           done(std::move(r));
+                           return;
+                         }
+                         done(answer(&r.value()));
+                       });
   }
 };
 
@@ -1049,13 +1046,12 @@ CacheCounters CachingBackend::GetCounters() const {
 void CachingBackend::CreateTable(api::CreateTableRequest request, api::Executor* executor,
                                  backend::Callback<api::TableDescription> done) {
   std::string name = request.table_name;
-  impl_->next->CreateTable(
-      std::move(request), executor,
-      [impl = impl_.get(), name = std::move(name),
-       done = std::move(done)](api::Result<api::TableDescription> r) {
-        if (r.ok()) impl->ForgetTable(name);
-        done(std::move(r));
-      });
+  impl_->next->CreateTable(std::move(request), executor,
+                           [impl = impl_.get(), name = std::move(name),
+                            done = std::move(done)](api::Result<api::TableDescription> r) {
+                             if (r.ok()) impl->ForgetTable(name);
+                             done(std::move(r));
+                           });
 }
 
 void CachingBackend::DescribeTable(api::DescribeTableRequest request, api::Executor* executor,
@@ -1071,29 +1067,26 @@ void CachingBackend::ListTables(api::ListTablesRequest request, api::Executor* e
 void CachingBackend::DeleteTable(api::DeleteTableRequest request, api::Executor* executor,
                                  backend::Callback<api::TableDescription> done) {
   std::string name = request.table_name;
-  impl_->next->DeleteTable(
-      std::move(request), executor,
-      [impl = impl_.get(), name = std::move(name),
-       done = std::move(done)](api::Result<api::TableDescription> r) {
-        if (r.ok()) impl->ForgetTable(name);
-        done(std::move(r));
-      });
+  impl_->next->DeleteTable(std::move(request), executor,
+                           [impl = impl_.get(), name = std::move(name),
+                            done = std::move(done)](api::Result<api::TableDescription> r) {
+                             if (r.ok()) impl->ForgetTable(name);
+                             done(std::move(r));
+                           });
 }
 
 void CachingBackend::UpdateTable(api::UpdateTableRequest request, api::Executor* executor,
                                  backend::Callback<api::TableDescription> done) {
   std::string name = request.table_name;
-  impl_->next->UpdateTable(
-      std::move(request), executor,
-      [impl = impl_.get(), name = std::move(name),
-       done = std::move(done)](api::Result<api::TableDescription> r) {
-        if (r.ok()) impl->ForgetTable(name);
-        done(std::move(r));
-      });
+  impl_->next->UpdateTable(std::move(request), executor,
+                           [impl = impl_.get(), name = std::move(name),
+                            done = std::move(done)](api::Result<api::TableDescription> r) {
+                             if (r.ok()) impl->ForgetTable(name);
+                             done(std::move(r));
+                           });
 }
 
-void CachingBackend::UpdateTimeToLive(api::UpdateTimeToLiveRequest request,
-                                      api::Executor* executor,
+void CachingBackend::UpdateTimeToLive(api::UpdateTimeToLiveRequest request, api::Executor* executor,
                                       backend::Callback<api::UpdateTimeToLiveResponse> done) {
   impl_->next->UpdateTimeToLive(std::move(request), executor, std::move(done));
 }
@@ -1104,8 +1097,7 @@ void CachingBackend::DescribeTimeToLive(api::DescribeTimeToLiveRequest request,
   impl_->next->DescribeTimeToLive(std::move(request), executor, std::move(done));
 }
 
-void CachingBackend::TransactGetItems(api::TransactGetItemsRequest request,
-                                      api::Executor* executor,
+void CachingBackend::TransactGetItems(api::TransactGetItemsRequest request, api::Executor* executor,
                                       backend::Callback<api::TransactGetItemsResponse> done) {
   impl_->next->TransactGetItems(std::move(request), executor, std::move(done));
 }
@@ -1185,46 +1177,44 @@ void CachingBackend::BatchGetItem(api::BatchGetItemRequest request, api::Executo
 void CachingBackend::PutItem(api::PutItemRequest request, api::Executor* executor,
                              backend::Callback<api::PutItemResponse> done) {
   const std::string table_name = request.table_name;
-  impl_->WithTable(
-      table_name, executor,
-      [impl = impl_.get(), request = std::move(request), executor,
-       done = std::move(done)](TablePtr table) mutable {
-        std::optional<TouchedKey> touched =
-            table ? impl->Touch(table, request.item) : std::nullopt;
-        if (!touched) {
-          std::vector<std::string> names{request.table_name};
-          impl->PassUnfollowed(&backend::Backend::PutItem, std::move(request), std::move(names),
-                               executor, std::move(done));
-          return;
-        }
-        touched->ttl = table->settings.item_ttl_seconds;
-        if (touched->ttl > 0) touched->applied_body = ItemBody(request.item);
-        std::vector<TouchedKey> keys{std::move(*touched)};
-        impl->PassFollowed(&backend::Backend::PutItem, std::move(request), std::move(keys),
-                           executor, std::move(done));
-      });
+  impl_->WithTable(table_name, executor,
+                   [impl = impl_.get(), request = std::move(request), executor,
+                    done = std::move(done)](TablePtr table) mutable {
+                     std::optional<TouchedKey> touched =
+                         table ? impl->Touch(table, request.item) : std::nullopt;
+                     if (!touched) {
+                       std::vector<std::string> names{request.table_name};
+                       impl->PassUnfollowed(&backend::Backend::PutItem, std::move(request),
+                                            std::move(names), executor, std::move(done));
+                       return;
+                     }
+                     touched->ttl = table->settings.item_ttl_seconds;
+                     if (touched->ttl > 0) touched->applied_body = ItemBody(request.item);
+                     std::vector<TouchedKey> keys{std::move(*touched)};
+                     impl->PassFollowed(&backend::Backend::PutItem, std::move(request),
+                                        std::move(keys), executor, std::move(done));
+                   });
 }
 
 void CachingBackend::DeleteItem(api::DeleteItemRequest request, api::Executor* executor,
                                 backend::Callback<api::DeleteItemResponse> done) {
   const std::string table_name = request.table_name;
-  impl_->WithTable(
-      table_name, executor,
-      [impl = impl_.get(), request = std::move(request), executor,
-       done = std::move(done)](TablePtr table) mutable {
-        std::optional<TouchedKey> touched = impl->TouchKey(table, request.key);
-        if (!touched) {
-          std::vector<std::string> names{request.table_name};
-          impl->PassUnfollowed(&backend::Backend::DeleteItem, std::move(request),
-                               std::move(names), executor, std::move(done));
-          return;
-        }
-        touched->ttl = table->settings.negative_ttl_seconds;
-        touched->applied_body = std::string(kNegativeBody);
-        std::vector<TouchedKey> keys{std::move(*touched)};
-        impl->PassFollowed(&backend::Backend::DeleteItem, std::move(request), std::move(keys),
-                           executor, std::move(done));
-      });
+  impl_->WithTable(table_name, executor,
+                   [impl = impl_.get(), request = std::move(request), executor,
+                    done = std::move(done)](TablePtr table) mutable {
+                     std::optional<TouchedKey> touched = impl->TouchKey(table, request.key);
+                     if (!touched) {
+                       std::vector<std::string> names{request.table_name};
+                       impl->PassUnfollowed(&backend::Backend::DeleteItem, std::move(request),
+                                            std::move(names), executor, std::move(done));
+                       return;
+                     }
+                     touched->ttl = table->settings.negative_ttl_seconds;
+                     touched->applied_body = std::string(kNegativeBody);
+                     std::vector<TouchedKey> keys{std::move(*touched)};
+                     impl->PassFollowed(&backend::Backend::DeleteItem, std::move(request),
+                                        std::move(keys), executor, std::move(done));
+                   });
 }
 
 void CachingBackend::UpdateItem(api::UpdateItemRequest request, api::Executor* executor,
@@ -1237,8 +1227,8 @@ void CachingBackend::UpdateItem(api::UpdateItemRequest request, api::Executor* e
         std::optional<TouchedKey> touched = impl->TouchKey(table, request.key);
         if (!touched) {
           std::vector<std::string> names{request.table_name};
-          impl->PassUnfollowed(&backend::Backend::UpdateItem, std::move(request),
-                               std::move(names), executor, std::move(done));
+          impl->PassUnfollowed(&backend::Backend::UpdateItem, std::move(request), std::move(names),
+                               executor, std::move(done));
           return;
         }
         // The new image is asked for (ALL_NEW) whenever the client's ReturnValues can be cut
@@ -1280,62 +1270,63 @@ void CachingBackend::BatchWriteItem(api::BatchWriteItemRequest request, api::Exe
                                     backend::Callback<api::BatchWriteItemResponse> done) {
   std::vector<std::string> names;
   for (const auto& [name, writes] : request.request_items) names.push_back(name);
-  impl_->WithTables(
-      std::move(names), executor,
-      [impl = impl_.get(), request = std::move(request), executor,
-       done = std::move(done)](std::vector<TablePtr> tables) mutable {
-        std::vector<TouchedKey> keys;
-        bool cacheable = !tables.empty();
-        size_t i = 0;
-        for (const auto& [name, writes] : request.request_items) {
-          if (!cacheable) break;
-          const TablePtr& table = tables[i++];
-          for (const api::WriteRequest& w : writes) {
-            std::optional<TouchedKey> touched = w.is_put ? impl->Touch(table, w.item)
-                                                         : impl->Touch(table, w.key);
-            if (!touched) {
-              cacheable = false;
-              break;
-            }
-            if (w.is_put) {
-              touched->ttl = table->settings.item_ttl_seconds;
-              if (touched->ttl > 0) touched->applied_body = ItemBody(w.item);
-            } else {
-              touched->ttl = table->settings.negative_ttl_seconds;
-              touched->applied_body = std::string(kNegativeBody);
-            }
-            keys.push_back(std::move(*touched));
-          }
-        }
-        if (!cacheable) {
-          std::vector<std::string> names;
-          for (const auto& [name, writes] : request.request_items) names.push_back(name);
-          impl->PassUnfollowed(&backend::Backend::BatchWriteItem, std::move(request),
-                               std::move(names), executor, std::move(done));
-          return;
-        }
-        impl->BeginWrites(keys);
-        impl->next->BatchWriteItem(
-            std::move(request), executor,
-            [impl, keys = std::move(keys), tables = std::move(tables),
-             done = std::move(done)](api::Result<api::BatchWriteItemResponse> r) {
-              // Unprocessed requests were not written: leave their keys alone.
-              std::set<std::string> unprocessed;
-              if (r.ok()) {
-                for (const auto& [name, writes] : r.value().unprocessed_items) {
-                  for (const TablePtr& table : tables) {
-                    if (table->name != name) continue;
-                    for (const api::WriteRequest& w : writes) {
-                      auto key = ItemKeyOfItem(name, table->keys, w.is_put ? w.item : w.key);
-                      if (key) unprocessed.insert(*key);
-                    }
-                  }
-                }
-              }
-              impl->EndWrites(keys, Classify(r), unprocessed);
-              done(std::move(r));
-            });
-      });
+  impl_->WithTables(std::move(names), executor,
+                    [impl = impl_.get(), request = std::move(request), executor,
+                     done = std::move(done)](std::vector<TablePtr> tables) mutable {
+                      std::vector<TouchedKey> keys;
+                      bool cacheable = !tables.empty();
+                      size_t i = 0;
+                      for (const auto& [name, writes] : request.request_items) {
+                        if (!cacheable) break;
+                        const TablePtr& table = tables[i++];
+                        for (const api::WriteRequest& w : writes) {
+                          std::optional<TouchedKey> touched =
+                              w.is_put ? impl->Touch(table, w.item) : impl->Touch(table, w.key);
+                          if (!touched) {
+                            cacheable = false;
+                            break;
+                          }
+                          if (w.is_put) {
+                            touched->ttl = table->settings.item_ttl_seconds;
+                            if (touched->ttl > 0) touched->applied_body = ItemBody(w.item);
+                          } else {
+                            touched->ttl = table->settings.negative_ttl_seconds;
+                            touched->applied_body = std::string(kNegativeBody);
+                          }
+                          keys.push_back(std::move(*touched));
+                        }
+                      }
+                      if (!cacheable) {
+                        std::vector<std::string> names;
+                        for (const auto& [name, writes] : request.request_items)
+                          names.push_back(name);
+                        impl->PassUnfollowed(&backend::Backend::BatchWriteItem, std::move(request),
+                                             std::move(names), executor, std::move(done));
+                        return;
+                      }
+                      impl->BeginWrites(keys);
+                      impl->next->BatchWriteItem(
+                          std::move(request), executor,
+                          [impl, keys = std::move(keys), tables = std::move(tables),
+                           done = std::move(done)](api::Result<api::BatchWriteItemResponse> r) {
+                            // Unprocessed requests were not written: leave their keys alone.
+                            std::set<std::string> unprocessed;
+                            if (r.ok()) {
+                              for (const auto& [name, writes] : r.value().unprocessed_items) {
+                                for (const TablePtr& table : tables) {
+                                  if (table->name != name) continue;
+                                  for (const api::WriteRequest& w : writes) {
+                                    auto key =
+                                        ItemKeyOfItem(name, table->keys, w.is_put ? w.item : w.key);
+                                    if (key) unprocessed.insert(*key);
+                                  }
+                                }
+                              }
+                            }
+                            impl->EndWrites(keys, Classify(r), unprocessed);
+                            done(std::move(r));
+                          });
+                    });
 }
 
 void CachingBackend::TransactWriteItems(api::TransactWriteItemsRequest request,

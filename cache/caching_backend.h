@@ -86,8 +86,8 @@ struct CacheCounters {
   uint64_t query_cache_misses = 0;
   uint64_t scan_cache_hits = 0;
   uint64_t scan_cache_misses = 0;
-  uint64_t evicted_bytes = 0;    // EvictedSize
-  uint64_t cached_bytes = 0;     // EstimatedDbSize: the charges of the entries present
+  uint64_t evicted_bytes = 0;  // EvictedSize
+  uint64_t cached_bytes = 0;   // EstimatedDbSize: the charges of the entries present
   uint64_t cached_entries = 0;
 };
 
@@ -135,7 +135,8 @@ class CachingBackend : public backend::Backend {
   std::optional<backend::ReadyResponse> GetItemNow(const api::GetItemRequest& request) override;
   std::optional<backend::ReadyResponse> QueryNow(const api::QueryRequest& request) override;
   std::optional<backend::ReadyResponse> ScanNow(const api::ScanRequest& request) override;
-  std::optional<backend::ReadyResponse> BatchGetItemNow(const api::BatchGetItemRequest& request) override;
+  std::optional<backend::ReadyResponse> BatchGetItemNow(
+      const api::BatchGetItemRequest& request) override;
 
   // An item was deleted behind the cache (the engine's TTL sweeper): its entry is dropped and
   // the pages that could hold it become stale, as after a DeleteItem. Any thread.

@@ -110,8 +110,7 @@ void AppendKeyValue(const api::AttributeValue& value, std::string* out) {
 
 bool IsKeyType(const api::AttributeValue& value) {
   const api::AttributeType t = value.type();
-  return t == api::AttributeType::kS || t == api::AttributeType::kN ||
-         t == api::AttributeType::kB;
+  return t == api::AttributeType::kS || t == api::AttributeType::kN || t == api::AttributeType::kB;
 }
 
 // Appends the key attributes of `attributes` in schema order; false if one is missing or not

@@ -4,11 +4,11 @@
 
 #include <array>
 #include <chrono>
-#include <optional>
-#include <vector>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <utility>
+#include <vector>
 
 #include "api/codec.h"
 
@@ -31,9 +31,9 @@ struct CallContext {
 
 void Answer(const CallContext& ctx, Responder& responder, HttpResponse response, bool cache_hit) {
   const auto elapsed = std::chrono::steady_clock::now() - ctx.start;
-  ctx.metrics->Record(ctx.op, response.status, cache_hit,
-                      static_cast<uint64_t>(
-                          std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+  ctx.metrics->Record(
+      ctx.op, response.status, cache_hit,
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
   responder.Send(std::move(response));
 }
 
@@ -56,10 +56,10 @@ void Call(const CallContext& ctx, std::string_view body, Responder responder,
   }
   if (now != nullptr) {
     if (std::optional<backend::ReadyResponse> ready = (ctx.backend->*now)(request.value())) {
-      Answer(ctx, responder,
-             DynamoDbHandler::JsonResponse(200, std::move(ready->body), ctx.plain_json,
-                                           ready->crc32),
-             true);
+      Answer(
+          ctx, responder,
+          DynamoDbHandler::JsonResponse(200, std::move(ready->body), ctx.plain_json, ready->crc32),
+          true);
       return;
     }
   }
@@ -96,27 +96,38 @@ struct Operation {
 
 // The operations ddbx serves, by X-Amz-Target suffix.
 const std::array<Operation, 17> kOperations = {{
-    DDBX_OPERATION(CreateTable, api::DecodeCreateTable, NoNow<api::CreateTableRequest>, api::EncodeCreateTableResponse),
-    DDBX_OPERATION(DescribeTable, api::DecodeDescribeTable, NoNow<api::DescribeTableRequest>, api::EncodeDescribeTableResponse),
-    DDBX_OPERATION(ListTables, api::DecodeListTables, NoNow<api::ListTablesRequest>, api::EncodeListTablesResponse),
-    DDBX_OPERATION(DeleteTable, api::DecodeDeleteTable, NoNow<api::DeleteTableRequest>, api::EncodeDeleteTableResponse),
-    DDBX_OPERATION(PutItem, api::DecodePutItem, NoNow<api::PutItemRequest>, api::EncodePutItemResponse),
-    DDBX_OPERATION(GetItem, api::DecodeGetItem, &backend::Backend::GetItemNow, api::EncodeGetItemResponse),
-    DDBX_OPERATION(DeleteItem, api::DecodeDeleteItem, NoNow<api::DeleteItemRequest>, api::EncodeDeleteItemResponse),
-    DDBX_OPERATION(UpdateTable, api::DecodeUpdateTable, NoNow<api::UpdateTableRequest>, api::EncodeUpdateTableResponse),
-    DDBX_OPERATION(UpdateItem, api::DecodeUpdateItem, NoNow<api::UpdateItemRequest>, api::EncodeUpdateItemResponse),
+    DDBX_OPERATION(CreateTable, api::DecodeCreateTable, NoNow<api::CreateTableRequest>,
+                   api::EncodeCreateTableResponse),
+    DDBX_OPERATION(DescribeTable, api::DecodeDescribeTable, NoNow<api::DescribeTableRequest>,
+                   api::EncodeDescribeTableResponse),
+    DDBX_OPERATION(ListTables, api::DecodeListTables, NoNow<api::ListTablesRequest>,
+                   api::EncodeListTablesResponse),
+    DDBX_OPERATION(DeleteTable, api::DecodeDeleteTable, NoNow<api::DeleteTableRequest>,
+                   api::EncodeDeleteTableResponse),
+    DDBX_OPERATION(PutItem, api::DecodePutItem, NoNow<api::PutItemRequest>,
+                   api::EncodePutItemResponse),
+    DDBX_OPERATION(GetItem, api::DecodeGetItem, &backend::Backend::GetItemNow,
+                   api::EncodeGetItemResponse),
+    DDBX_OPERATION(DeleteItem, api::DecodeDeleteItem, NoNow<api::DeleteItemRequest>,
+                   api::EncodeDeleteItemResponse),
+    DDBX_OPERATION(UpdateTable, api::DecodeUpdateTable, NoNow<api::UpdateTableRequest>,
+                   api::EncodeUpdateTableResponse),
+    DDBX_OPERATION(UpdateItem, api::DecodeUpdateItem, NoNow<api::UpdateItemRequest>,
+                   api::EncodeUpdateItemResponse),
     DDBX_OPERATION(Query, api::DecodeQuery, &backend::Backend::QueryNow, api::EncodeQueryResponse),
     DDBX_OPERATION(Scan, api::DecodeScan, &backend::Backend::ScanNow, api::EncodeScanResponse),
-    DDBX_OPERATION(BatchGetItem, api::DecodeBatchGetItem, &backend::Backend::BatchGetItemNow, api::EncodeBatchGetItemResponse),
-    DDBX_OPERATION(BatchWriteItem, api::DecodeBatchWriteItem, NoNow<api::BatchWriteItemRequest>, api::EncodeBatchWriteItemResponse),
-    DDBX_OPERATION(TransactWriteItems, api::DecodeTransactWriteItems, NoNow<api::TransactWriteItemsRequest>,
-                   api::EncodeTransactWriteItemsResponse),
-    DDBX_OPERATION(TransactGetItems, api::DecodeTransactGetItems, NoNow<api::TransactGetItemsRequest>,
-                   api::EncodeTransactGetItemsResponse),
-    DDBX_OPERATION(UpdateTimeToLive, api::DecodeUpdateTimeToLive, NoNow<api::UpdateTimeToLiveRequest>,
-                   api::EncodeUpdateTimeToLiveResponse),
-    DDBX_OPERATION(DescribeTimeToLive, api::DecodeDescribeTimeToLive, NoNow<api::DescribeTimeToLiveRequest>,
-                   api::EncodeDescribeTimeToLiveResponse),
+    DDBX_OPERATION(BatchGetItem, api::DecodeBatchGetItem, &backend::Backend::BatchGetItemNow,
+                   api::EncodeBatchGetItemResponse),
+    DDBX_OPERATION(BatchWriteItem, api::DecodeBatchWriteItem, NoNow<api::BatchWriteItemRequest>,
+                   api::EncodeBatchWriteItemResponse),
+    DDBX_OPERATION(TransactWriteItems, api::DecodeTransactWriteItems,
+                   NoNow<api::TransactWriteItemsRequest>, api::EncodeTransactWriteItemsResponse),
+    DDBX_OPERATION(TransactGetItems, api::DecodeTransactGetItems,
+                   NoNow<api::TransactGetItemsRequest>, api::EncodeTransactGetItemsResponse),
+    DDBX_OPERATION(UpdateTimeToLive, api::DecodeUpdateTimeToLive,
+                   NoNow<api::UpdateTimeToLiveRequest>, api::EncodeUpdateTimeToLiveResponse),
+    DDBX_OPERATION(DescribeTimeToLive, api::DecodeDescribeTimeToLive,
+                   NoNow<api::DescribeTimeToLiveRequest>, api::EncodeDescribeTimeToLiveResponse),
 }};
 
 #undef DDBX_OPERATION

@@ -14,8 +14,7 @@ std::string FormatSeconds(double seconds) {
 
 }  // namespace
 
-void AppendMetric(std::string* out, std::string_view name, std::string_view type,
-                  uint64_t value) {
+void AppendMetric(std::string* out, std::string_view name, std::string_view type, uint64_t value) {
   out->append("# TYPE ").append(name).append(" ").append(type).append("\n");
   out->append(name).append(" ").append(std::to_string(value)).append("\n");
 }
@@ -63,7 +62,8 @@ void RequestMetrics::AppendPrometheus(std::string* out) const {
       uint64_t cumulative = 0;
       for (size_t b = 0; b <= kBucketSeconds.size(); ++b) {
         cumulative += h.buckets[b].load(std::memory_order_relaxed);
-        const std::string le = b < kBucketSeconds.size() ? FormatSeconds(kBucketSeconds[b]) : "+Inf";
+        const std::string le =
+            b < kBucketSeconds.size() ? FormatSeconds(kBucketSeconds[b]) : "+Inf";
         out->append("RequestLatency_seconds_bucket{" + labels + ",le=\"" + le + "\"} " +
                     std::to_string(cumulative) + "\n");
       }

@@ -30,9 +30,9 @@ class RequestMetrics {
   void AppendPrometheus(std::string* out) const;
 
   // Upper bounds of the latency buckets, in seconds (the last bucket, +Inf, is implicit).
-  static constexpr std::array<double, 15> kBucketSeconds = {
-      0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-      0.025,   0.05,   0.1,     0.25,   0.5,   1,     2.5};
+  static constexpr std::array<double, 15> kBucketSeconds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                                            0.0025,  0.005,  0.01,    0.025,  0.05,
+                                                            0.1,     0.25,   0.5,     1,      2.5};
 
  private:
   struct Histogram {

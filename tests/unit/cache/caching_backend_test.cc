@@ -7,10 +7,10 @@
 // write they could have seen).
 #include "cache/caching_backend.h"
 
-#include <array>
-#include <atomic>
 #include <zlib.h>
 
+#include <array>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <memory>
 #include <optional>
@@ -65,7 +65,7 @@ class GatedBackend final : public backend::Backend {
     for (auto& deliver : held) deliver();
   }
 
-#define DDBX_PASS(Name, Request, Response)                                               \
+#define DDBX_PASS(Name, Request, Response)                                                \
   void Name(Request request, api::Executor* executor, Callback<Response> done) override { \
     next_->Name(std::move(request), executor, std::move(done));                           \
   }
@@ -219,9 +219,10 @@ struct Fixture {
     REQUIRE(Wait(pending).ok());
   }
   static api::QueryRequest QueryRequest(const std::string& pk) {
-    api::Result<api::QueryRequest> request = api::DecodeQuery(
-        R"({"TableName":"tab","KeyConditionExpression":"pk = :p",)"
-        R"("ExpressionAttributeValues":{":p":{"S":")" + pk + R"("}}})");
+    api::Result<api::QueryRequest> request =
+        api::DecodeQuery(R"({"TableName":"tab","KeyConditionExpression":"pk = :p",)"
+                         R"("ExpressionAttributeValues":{":p":{"S":")" +
+                         pk + R"("}}})");
     REQUIRE(request.ok());
     return std::move(request).value();
   }
@@ -240,9 +241,7 @@ std::optional<std::string> BodyOf(const std::optional<backend::ReadyResponse>& r
   return ready->body;
 }
 
-int64_t ValueOf(const api::Item& item) {
-  return std::stoll(item.at("v").n().ToString());
-}
+int64_t ValueOf(const api::Item& item) { return std::stoll(item.at("v").n().ToString()); }
 
 std::string ItemBody(const api::Item& item) {
   api::GetItemResponse response;
@@ -265,8 +264,8 @@ TEST_CASE("GetItem: a miss fills, a hit answers from memory with the same bytes"
   std::optional<backend::ReadyResponse> ready = f.cache->GetItemNow(Fixture::GetRequest("a", 1));
   REQUIRE(ready);
   REQUIRE(ready->crc32);
-  CHECK(*ready->crc32 == crc32(0L, reinterpret_cast<const Bytef*>(hit->data()),
-                               static_cast<uInt>(hit->size())));
+  CHECK(*ready->crc32 ==
+        crc32(0L, reinterpret_cast<const Bytef*>(hit->data()), static_cast<uInt>(hit->size())));
   // The asynchronous call answers from memory too.
   auto again = f.Get("a", 1);
   REQUIRE(again.ok());
@@ -293,7 +292,8 @@ TEST_CASE("GetItem: a miss fills, a hit answers from memory with the same bytes"
     request.return_consumed_capacity = api::ReturnConsumedCapacity::kTotal;
     std::optional<std::string> body = BodyOf(f.cache->GetItemNow(request));
     REQUIRE(body);
-    CHECK(body->starts_with(R"({"ConsumedCapacity":{"CapacityUnits":0.0,"TableName":"tab"},"Item":)"));
+    CHECK(body->starts_with(
+        R"({"ConsumedCapacity":{"CapacityUnits":0.0,"TableName":"tab"},"Item":)"));
     request.return_consumed_capacity = api::ReturnConsumedCapacity::kIndexes;
     body = BodyOf(f.cache->GetItemNow(request));
     REQUIRE(body);
@@ -353,7 +353,8 @@ TEST_CASE("Write-through: every write leaves the cache exact", "[cache][backend]
     auto none = update(api::ReturnValues::kNone);
     REQUIRE(none.ok());
     CHECK_FALSE(none.value().attributes);
-    CHECK(*f.GetNow("a", 1) == R"({"Item":{"pk":{"S":"a"},"sk":{"N":"1"},"v":{"N":"2"},"w":{"N":"1"}}})");
+    CHECK(*f.GetNow("a", 1) ==
+          R"({"Item":{"pk":{"S":"a"},"sk":{"N":"1"},"v":{"N":"2"},"w":{"N":"1"}}})");
     auto updated_new = update(api::ReturnValues::kUpdatedNew);
     REQUIRE(updated_new.ok());
     REQUIRE(updated_new.value().attributes);
@@ -506,8 +507,8 @@ TEST_CASE("Query pages follow their partition's generation", "[cache][backend]")
   std::optional<std::string> hit = ready->body;
   CHECK(*hit == api::EncodeQueryResponse(page.value()));
   REQUIRE(ready->crc32);
-  CHECK(*ready->crc32 == crc32(0L, reinterpret_cast<const Bytef*>(hit->data()),
-                               static_cast<uInt>(hit->size())));
+  CHECK(*ready->crc32 ==
+        crc32(0L, reinterpret_cast<const Bytef*>(hit->data()), static_cast<uInt>(hit->size())));
   REQUIRE(f.Run(&backend::Backend::Query, Fixture::QueryRequest("q")).ok());
   api::ScanRequest scan;
   scan.table_name = "tab";
@@ -517,8 +518,9 @@ TEST_CASE("Query pages follow their partition's generation", "[cache][backend]")
   f.Put("p", 3, 3);  // a write to partition p
   if (mode == CacheMode::kCoherent) {
     CHECK_FALSE(BodyOf(f.cache->QueryNow(Fixture::QueryRequest("p"))));
-    CHECK(BodyOf(f.cache->QueryNow(Fixture::QueryRequest("q"))));  // another partition is unaffected
-    CHECK_FALSE(BodyOf(f.cache->ScanNow(scan)));                  // a Scan depends on the whole table
+    CHECK(
+        BodyOf(f.cache->QueryNow(Fixture::QueryRequest("q"))));  // another partition is unaffected
+    CHECK_FALSE(BodyOf(f.cache->ScanNow(scan)));  // a Scan depends on the whole table
     auto fresh = f.Run(&backend::Backend::Query, Fixture::QueryRequest("p"));
     REQUIRE(fresh.ok());
     CHECK(fresh.value().count == 3);
@@ -556,7 +558,7 @@ TEST_CASE("BatchGetItem: hits from memory, only misses go to the backend", "[cac
   f.PutBehind("b", 1, 2);
   api::BatchGetItemRequest request;
   request.request_items["tab"].keys = {Fixture::Key("a", 1), Fixture::Key("b", 1),
-                                     Fixture::Key("c", 1)};
+                                       Fixture::Key("c", 1)};
   CHECK_FALSE(BodyOf(f.cache->BatchGetItemNow(request)));
   auto merged = f.Run(&backend::Backend::BatchGetItem, request);
   REQUIRE(merged.ok());

@@ -81,11 +81,9 @@ TEST_CASE("Query keys: same meaning, same key", "[cache][keys]") {
                    R"("ExpressionAttributeValues":{":c":{"S":"red"}}})") == base);
 }
 
-TEST_CASE("Query keys: every parameter that changes the result changes the key",
-          "[cache][keys]") {
-  const std::string plain =
-      R"({"TableName":"tab","KeyConditionExpression":"pk = :v",)"
-      R"("ExpressionAttributeValues":{":v":{"S":"x"}})";
+TEST_CASE("Query keys: every parameter that changes the result changes the key", "[cache][keys]") {
+  const std::string plain = R"({"TableName":"tab","KeyConditionExpression":"pk = :v",)"
+                            R"("ExpressionAttributeValues":{":v":{"S":"x"}})";
   const std::string base = QueryKeyOf(plain + "}");
   CHECK(QueryKeyOf(plain + R"(,"Limit":5})") != base);
   CHECK(QueryKeyOf(plain + R"(,"Limit":5})") != QueryKeyOf(plain + R"(,"Limit":6})"));
@@ -100,8 +98,7 @@ TEST_CASE("Query keys: every parameter that changes the result changes the key",
   CHECK(QueryKeyOf(R"({"TableName":"tub","KeyConditionExpression":"pk = :v",)"
                    R"("ExpressionAttributeValues":{":v":{"S":"x"}}})") != base);
   // Filters that differ in structure: a AND (b OR c) against (a AND b) OR c.
-  const std::string values =
-      R"(,"ExpressionAttributeValues":{":v":{"S":"x"},":a":{"N":"1"}}})";
+  const std::string values = R"(,"ExpressionAttributeValues":{":v":{"S":"x"},":a":{"N":"1"}}})";
   CHECK(QueryKeyOf(plain.substr(0, plain.find(",\"Expr")) +
                    R"x(,"FilterExpression":"a = :a AND (b = :a OR c = :a)")x" + values) !=
         QueryKeyOf(plain.substr(0, plain.find(",\"Expr")) +
@@ -115,9 +112,9 @@ TEST_CASE("Query keys: every parameter that changes the result changes the key",
 }
 
 TEST_CASE("The queried partition is the hash key's equality", "[cache][keys]") {
-  api::Result<api::QueryRequest> request = api::DecodeQuery(
-      R"({"TableName":"tab","KeyConditionExpression":"sk > :n AND pk = :v",)"
-      R"("ExpressionAttributeValues":{":v":{"S":"x"},":n":{"N":"1"}}})");
+  api::Result<api::QueryRequest> request =
+      api::DecodeQuery(R"({"TableName":"tab","KeyConditionExpression":"sk > :n AND pk = :v",)"
+                       R"("ExpressionAttributeValues":{":v":{"S":"x"},":n":{"N":"1"}}})");
   REQUIRE(request.ok());
   auto partition = QueriedPartition(request.value(), "pk");
   REQUIRE(partition);

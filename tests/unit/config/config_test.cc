@@ -839,7 +839,7 @@ TEST_CASE("cache settings: defaults, every layer, per-table overrides", "[config
       "[cache.tables.\"orders\"]\nquery_ttl_ms = 1000\n"
       "[cache.tables.\"audit.log\"]\nenabled = false\nnegative_ttl_ms = 5\n");
   Config loaded = LoadOk({"--config", file.path(), "--cache-query-ttl-ms", "7"},
-                       {{"DDBX_CACHE_NEGATIVE_TTL_MS", "9"}});
+                         {{"DDBX_CACHE_NEGATIVE_TTL_MS", "9"}});
   CHECK(loaded.cache.max_bytes == 2097152);
   CHECK(loaded.cache.mode == CacheMode::kDax);
   CHECK(loaded.cache.item_ttl_ms == 0);
@@ -866,8 +866,8 @@ TEST_CASE("cache settings: defaults, every layer, per-table overrides", "[config
         "cache.max_bytes: '5' is not a whole number from 1048576 to 1099511627776 (from flag "
         "--cache-max-bytes)");
   TempFile negative("[cache.tables.t1]\nitem_ttl_ms = -1\n");
-  CHECK(LoadError({"--config", negative.path()}).starts_with(
-      "cache.tables.t1.item_ttl_ms: -1 is not an integer from 0 to 2592000000"));
+  CHECK(LoadError({"--config", negative.path()})
+            .starts_with("cache.tables.t1.item_ttl_ms: -1 is not an integer from 0 to 2592000000"));
 }
 
 }  // namespace

@@ -31,14 +31,19 @@ TEST_CASE("Request metrics in Prometheus text with DAX's names", "[metrics]") {
   CHECK(Has(text, "FaultRequestCount 1"));
   CHECK(Has(text, "# TYPE RequestLatency_seconds histogram"));
   // Buckets are cumulative; 40 us is under 50 us, 300 us under 500 us.
-  CHECK(Has(text, R"(RequestLatency_seconds_bucket{operation="GetItem",cache="hit",le="5e-05"} 1)"));
-  CHECK(Has(text, R"(RequestLatency_seconds_bucket{operation="GetItem",cache="hit",le="0.00025"} 1)"));
-  CHECK(Has(text, R"(RequestLatency_seconds_bucket{operation="GetItem",cache="hit",le="0.0005"} 2)"));
+  CHECK(
+      Has(text, R"(RequestLatency_seconds_bucket{operation="GetItem",cache="hit",le="5e-05"} 1)"));
+  CHECK(Has(text,
+            R"(RequestLatency_seconds_bucket{operation="GetItem",cache="hit",le="0.00025"} 1)"));
+  CHECK(
+      Has(text, R"(RequestLatency_seconds_bucket{operation="GetItem",cache="hit",le="0.0005"} 2)"));
   CHECK(Has(text, R"(RequestLatency_seconds_bucket{operation="GetItem",cache="hit",le="+Inf"} 2)"));
   CHECK(Has(text, R"(RequestLatency_seconds_count{operation="GetItem",cache="hit"} 2)"));
   CHECK(Has(text, R"(RequestLatency_seconds_sum{operation="GetItem",cache="hit"} 0.000340000)"));
-  CHECK(Has(text, R"(RequestLatency_seconds_bucket{operation="GetItem",cache="miss",le="0.001"} 0)"));
-  CHECK(Has(text, R"(RequestLatency_seconds_bucket{operation="GetItem",cache="miss",le="0.0025"} 1)"));
+  CHECK(
+      Has(text, R"(RequestLatency_seconds_bucket{operation="GetItem",cache="miss",le="0.001"} 0)"));
+  CHECK(Has(text,
+            R"(RequestLatency_seconds_bucket{operation="GetItem",cache="miss",le="0.0025"} 1)"));
   CHECK(Has(text, R"(RequestLatency_seconds_count{operation="Query",cache="miss"} 2)"));
   // A histogram nothing was recorded in is left out.
   CHECK(text.find(R"(operation="Query",cache="hit")") == std::string::npos);
